@@ -1,0 +1,1 @@
+"""How it is checked: compile the declarations into tables once, explore state tuples."""

@@ -1,0 +1,118 @@
+"""Compile a composed system into plain tables, once.
+
+Each lifecycle's `transitions` machine is read (`machine.events[trigger].transitions`)
+into `trigger -> (state index -> next state index)`. Each bound action then becomes a
+guard (slot -> allowed value indices) and writes (slot -> next value per current value).
+The explorer, and anything else that steps the model, reads only these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fsm.lifecycle import Lifecycle
+from fsm.system import Action, System
+from fsm.view import Layout
+
+State = tuple[int, ...]
+
+
+class CompileError(Exception):
+    """A declaration the compiler cannot turn into tables."""
+
+
+@dataclass(frozen=True)
+class CompiledAction:
+    """A bound step outcome as tables: enabled iff every `checks` slot holds an allowed value."""
+
+    action: Action
+    checks: tuple[tuple[int, frozenset[int]], ...]
+    writes: tuple[tuple[int, tuple[int, ...]], ...]
+
+    @property
+    def label(self) -> str:
+        return self.action.label
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """The one intermediate form: initial state tuple and compiled actions."""
+
+    system: System
+    layout: Layout
+    initial: State
+    actions: tuple[CompiledAction, ...]
+
+    def enabled(self, state: State) -> list[tuple[int, State]]:
+        """(action index, successor) for every action enabled in `state`, in action order."""
+        out = []
+        for i, a in enumerate(self.actions):
+            for slot, ok in a.checks:
+                if state[slot] not in ok:
+                    break
+            else:
+                nxt = list(state)
+                for slot, table in a.writes:
+                    nxt[slot] = table[state[slot]]
+                out.append((i, tuple(nxt)))
+        return out
+
+
+def trigger_tables(lifecycle: Lifecycle) -> dict[str, dict[int, int]]:
+    """Read the lifecycle's `transitions` machine into trigger -> {source index: dest index}."""
+    machine = lifecycle.machine()
+    index = {name: i for i, name in enumerate(lifecycle.states)}
+    tables: dict[str, dict[int, int]] = {}
+    for trigger, event in machine.events.items():
+        table: dict[int, int] = {}
+        for source, transitions in event.transitions.items():
+            if len(transitions) != 1 or transitions[0].conditions:
+                raise CompileError(f"{lifecycle.name}.{trigger} from {source}: conditional or "
+                                   "ambiguous transitions cannot be compiled to a table")
+            dest = transitions[0].dest
+            table[index[source]] = index[dest if dest is not None else source]
+        tables[trigger] = table
+    return tables
+
+
+def compile_system(system: System) -> CompiledModel:
+    """Compile every bound action of `system` into guard and write tables."""
+    tables: dict[str, dict[str, dict[int, int]]] = {}
+    for slot in system.slots:
+        if slot.lifecycle is not None and slot.lifecycle.name not in tables:
+            tables[slot.lifecycle.name] = trigger_tables(slot.lifecycle)
+
+    compiled = []
+    for action in system.actions:
+        allowed: dict[int, set[int]] = {}
+        writes: dict[int, dict[int, int]] = {}
+
+        def restrict(slot: int, values: set[int]) -> None:
+            allowed[slot] = allowed[slot] & values if slot in allowed else set(values)
+
+        for slot, names in action.requires:
+            restrict(slot, {system.slots[slot].values.index(n) for n in names})
+        for slot, trigger in action.fires:
+            lc = system.slots[slot].lifecycle
+            assert lc is not None
+            if trigger not in tables[lc.name]:
+                raise CompileError(f"{action.label}: {lc.name} has no trigger {trigger!r}")
+            table = tables[lc.name][trigger]
+            if slot in writes:  # two triggers on one slot: compose them in order
+                table = {s: table[m] for s, m in writes[slot].items() if m in table}
+            restrict(slot, set(table))
+            writes[slot] = table
+        for slot, src, dst in action.assigns:
+            values = system.slots[slot].values
+            restrict(slot, {values.index(src)})
+            writes[slot] = {values.index(src): values.index(dst)}
+        size = {slot: len(system.slots[slot].values) for slot in allowed}
+        checks = tuple(sorted((slot, frozenset(vals)) for slot, vals in allowed.items()))
+        if any(not vals for _, vals in checks):
+            raise CompileError(f"{action.label}: its guard contradicts the triggers it fires")
+        write_tables = tuple(
+            (slot, tuple(table.get(v, v) for v in range(size[slot]))) for slot, table in sorted(writes.items())
+        )
+        compiled.append(CompiledAction(action, checks, write_tables))
+    initial = tuple(slot.values.index(slot.initial) for slot in system.slots)
+    return CompiledModel(system, Layout(system), initial, tuple(compiled))

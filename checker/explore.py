@@ -1,0 +1,125 @@
+"""Breadth-first exploration of a compiled model, with parent links.
+
+States are tuples of value indices; the visited set maps each to its discovery number.
+Breadth-first order makes every counterexample a shortest one, and action order makes
+the whole run deterministic. No graph is built here: `checker/graph.py` builds a
+networkx graph after the search, for analysis only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from checker.compile import CompiledModel, State
+from properties.registry import ALWAYS, AT_REST, DEADLOCK, SOMETIMES, Property
+
+Progress = Callable[[int, int, int], None]
+"""Called as progress(states, transitions, depth) every `PROGRESS_EVERY` states."""
+
+PROGRESS_EVERY = 2048
+
+
+@dataclass
+class Exploration:
+    """What a search found: every state, its parent and the action that reached it."""
+
+    model: CompiledModel
+    states: list[State]
+    parent: list[int]
+    via: list[int]
+    depth: list[int]
+    transitions: int
+    complete: bool
+    found: dict[str, int] = field(default_factory=dict)
+    """property id -> first state (by discovery) that violates it, or for `sometimes`, witnesses it."""
+
+    def path(self, state_id: int) -> list[int]:
+        """Action indices from the initial state to `state_id`."""
+        steps = []
+        while state_id:
+            steps.append(self.via[state_id])
+            state_id = self.parent[state_id]
+        return steps[::-1]
+
+    def path_states(self, state_id: int) -> list[int]:
+        """State ids from the initial state to `state_id`, both included."""
+        ids = [state_id]
+        while state_id:
+            state_id = self.parent[state_id]
+            ids.append(state_id)
+        return ids[::-1]
+
+
+def explore(model: CompiledModel, properties: Sequence[Property], max_states: int | None = None,
+            progress: Progress | None = None) -> Exploration:
+    """Explore every reachable state (up to `max_states`), checking `properties` on the way."""
+    layout = model.layout
+    view = layout.view
+    actions = model.actions
+    open_checks = {ALWAYS: [p for p in properties if p.kind == ALWAYS],
+                   AT_REST: [p for p in properties if p.kind == AT_REST],
+                   SOMETIMES: [p for p in properties if p.kind == SOMETIMES],
+                   DEADLOCK: [p for p in properties if p.kind == DEADLOCK]}
+    found: dict[str, int] = {}
+
+    def check(sid: int, state: State) -> None:
+        s = view(state)
+        for prop in list(open_checks[ALWAYS]):
+            if not prop.check(s):
+                found[prop.id] = sid
+                open_checks[ALWAYS].remove(prop)
+        if open_checks[AT_REST] and s.at_rest:
+            for prop in list(open_checks[AT_REST]):
+                if not prop.check(s):
+                    found[prop.id] = sid
+                    open_checks[AT_REST].remove(prop)
+        for prop in list(open_checks[SOMETIMES]):
+            if prop.check(s):
+                found[prop.id] = sid
+                open_checks[SOMETIMES].remove(prop)
+
+    index: dict[State, int] = {model.initial: 0}
+    states = [model.initial]
+    parent = [0]
+    via = [-1]
+    depth = [0]
+    transitions = 0
+    complete = True
+    check(0, model.initial)
+    head = 0
+    while head < len(states):
+        state = states[head]
+        successors = 0
+        for ai, a in enumerate(actions):
+            for slot, ok in a.checks:
+                if state[slot] not in ok:
+                    break
+            else:
+                nxt = list(state)
+                for slot, table in a.writes:
+                    nxt[slot] = table[state[slot]]
+                t = tuple(nxt)
+                successors += 1
+                if t not in index:
+                    if max_states is not None and len(states) >= max_states:
+                        complete = False
+                        continue
+                    sid = len(states)
+                    index[t] = sid
+                    states.append(t)
+                    parent.append(head)
+                    via.append(ai)
+                    depth.append(depth[head] + 1)
+                    check(sid, t)
+        transitions += successors
+        if successors == 0 and open_checks[DEADLOCK]:
+            s = view(state)
+            for prop in list(open_checks[DEADLOCK]):
+                if prop.check(s):
+                    found[prop.id] = head
+                    open_checks[DEADLOCK].remove(prop)
+        head += 1
+        if progress is not None and head % PROGRESS_EVERY == 0:
+            progress(len(states), transitions, depth[head - 1])
+    return Exploration(model, states, parent, via, depth, transitions, complete, found)

@@ -1,0 +1,1 @@
+"""What the system is: component lifecycles, protocol steps and releases."""

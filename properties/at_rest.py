@@ -1,0 +1,37 @@
+"""`at_rest` properties: they must hold whenever no request is in flight (`View.at_rest`)."""
+
+from fsm import disk
+from fsm.attachment import DELETED
+from fsm.bdm import PRESENT
+from fsm.view import View
+from fsm.volume import AVAILABLE, IN_USE, status
+from properties.registry import at_rest
+
+
+@at_rest("Nova's BDM exists exactly when Cinder has the attachment", witness="detach_can_complete")
+def bdm_matches_attachment(s: View) -> bool:
+    return all((s.bdm(v) == PRESENT) == (s.attachment(v) != DELETED) for v in s.volumes)
+
+
+@at_rest("`in-use` exactly when an attachment exists; `available` when none", witness="detach_can_complete")
+def status_matches_attachments(s: View) -> bool:
+    for v in s.volumes:
+        attached = s.attachment(v) != DELETED
+        if (s.volume(v) == IN_USE) != attached or (s.volume(v) == AVAILABLE) == attached:
+            return False
+    return True
+
+
+@at_rest("the guest's persistent config and live domain agree on the disk", witness="detach_can_roll_back")
+def persistent_matches_live(s: View) -> bool:
+    return all(disk.in_persistent(s.disk(v)) == disk.in_live(s.disk(v)) for v in s.volumes)
+
+
+@at_rest("no volume left in `detaching` / `attaching`", witness="detach_can_roll_back")
+def no_stuck_transitional_status(s: View) -> bool:
+    return not any(status(s.volume(v)) in ("detaching", "attaching") for v in s.volumes)
+
+
+@at_rest("the guest has exactly the data disks that Nova's BDMs list", witness="detach_can_complete")
+def guest_disks_match_bdms(s: View) -> bool:
+    return all(disk.in_guest(s.disk(v)) == (s.bdm(v) == PRESENT) for v in s.volumes)
