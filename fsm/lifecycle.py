@@ -90,7 +90,6 @@ class Lifecycle:
     def graph_machine(self) -> CitedGraphMachine:
         """The same declaration as a `GraphMachine`, used only for drawing."""
         return CitedGraphMachine(
-            model=None,
             states=list(self.states),
             initial=self.initial,
             transitions=[tr.as_dict() for tr in self.transitions],

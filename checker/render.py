@@ -1,0 +1,62 @@
+"""Render report data as a terminal table, Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from rich.console import Console
+from rich.table import Table
+
+from checker.report import FAILING
+
+_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The report as JSON text (stable key order, trailing newline)."""
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown: property table, then each path as numbered protocol steps."""
+    text = _TEMPLATES.get_template("report.md.j2").render(r=report)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
+
+
+def verdict_table(report: dict[str, Any]) -> Table:
+    """The property / verdict / length table for the terminal."""
+    rel = report["release"]
+    table = Table(title=f"{rel['name']} (Nova {rel['nova']}): {report['scenario']['volumes']} data volume(s), "
+                        f"{report['scenario']['requests']} request(s)")
+    for col in ("property", "kind", "verdict", "length"):
+        table.add_column(col, justify="right" if col == "length" else "left")
+    for p in report["properties"]:
+        style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" else "green")
+        table.add_row(p["id"], p["kind"], f"[{style}]{p['verdict']}[/{style}]",
+                      "" if p["length"] is None else str(p["length"]))
+    return table
+
+
+def print_text(report: dict[str, Any], seconds: float, console: Console) -> None:
+    """Table, then the search figures (with the time, which the report files never hold)."""
+    console.print(verdict_table(report))
+    s = report["search"]
+    console.print(f"states: {s['states']}  transitions: {s['transitions']}  depth: {s['depth']}  "
+                  f"seconds: {seconds:.2f}")
+    if not s["complete"]:
+        console.print(f"[yellow]search stopped at --max-states {s['max_states']}: properties not violated "
+                      "in the states checked are reported 'unknown', not 'holds'[/yellow]")
+    for p in report["properties"]:
+        if p["verdict"] in FAILING and p["path"]:
+            console.print(f"\n[bold]{p['id']}[/bold] {p['verdict']} in {p['length']} steps:")
+            for step in p["path"]:
+                keys = "".join(f" {k}={v}" for k, v in step["keys"].items())
+                console.print(f"  {step['n']:>2}. {step['step']}:{step['outcome']}{keys}  ({step['actor']})",
+                              markup=False, highlight=False)
+                for c in step["changes"]:
+                    console.print(f"        {c['component']}: {c['from']} -> {c['to']}", markup=False,
+                                  highlight=False)

@@ -1,0 +1,42 @@
+"""One check: compose, compile, explore, build the report data."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from checker.compile import CompiledModel, compile_system
+from checker.explore import Exploration, Progress, explore
+from checker.report import build_report
+from fsm.releases import RELEASES
+from fsm.system import compose
+from properties import all_properties
+
+
+@dataclass
+class CheckResult:
+    """A finished check: the model, the search, the report data and how long the search took."""
+
+    model: CompiledModel
+    exploration: Exploration
+    report: dict[str, Any]
+    seconds: float
+
+
+def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
+              max_states: int | None = None, progress: Progress | None = None) -> CheckResult:
+    """Check `release` at the given size against the named properties (default: all)."""
+    props = all_properties()
+    if property_ids:
+        props = tuple(p for p in props if p.id in property_ids)
+    model = compile_system(compose(RELEASES[release], volumes, requests))
+    start = time.perf_counter()
+    exploration = explore(model, props, max_states=max_states, progress=progress)
+    seconds = time.perf_counter() - start
+    return CheckResult(model, exploration, build_report(exploration, props, max_states), seconds)
+
+
+def report_stem(release: str, volumes: int, requests: int, default: tuple[int, int] = (1, 2)) -> str:
+    """`pike` at the default size, `pike-v2-r3` otherwise."""
+    return release if (volumes, requests) == default else f"{release}-v{volumes}-r{requests}"
