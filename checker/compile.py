@@ -75,44 +75,43 @@ def trigger_tables(lifecycle: Lifecycle) -> dict[str, dict[int, int]]:
     return tables
 
 
+def _restrict(allowed: dict[int, set[int]], slot: int, values: set[int]) -> None:
+    allowed[slot] = allowed[slot] & values if slot in allowed else set(values)
+
+
+def compile_action(system: System, tables: dict[str, dict[str, dict[int, int]]], action: Action) -> CompiledAction:
+    """One bound action as a guard (slot -> allowed values) and writes (slot -> next value)."""
+    allowed: dict[int, set[int]] = {}
+    writes: dict[int, dict[int, int]] = {}
+    for slot, names in action.requires:
+        _restrict(allowed, slot, {system.slots[slot].values.index(n) for n in names})
+    for slot, trigger in action.fires:
+        lc = system.slots[slot].lifecycle
+        if lc is None or trigger not in tables[lc.name]:
+            raise CompileError(f"{action.label}: {system.slots[slot].label} has no trigger {trigger!r}")
+        table = tables[lc.name][trigger]
+        if slot in writes:  # two triggers on one slot: compose them in order
+            table = {s: table[m] for s, m in writes[slot].items() if m in table}
+        _restrict(allowed, slot, set(table))
+        writes[slot] = table
+    for slot, src, dst in action.assigns:
+        values = system.slots[slot].values
+        _restrict(allowed, slot, {values.index(src)})
+        writes[slot] = {values.index(src): values.index(dst)}
+    checks = tuple(sorted((slot, frozenset(vals)) for slot, vals in allowed.items()))
+    if any(not vals for _, vals in checks):
+        raise CompileError(f"{action.label}: its guard contradicts the triggers it fires")
+    write_tables = tuple((slot, tuple(table.get(v, v) for v in range(len(system.slots[slot].values))))
+                         for slot, table in sorted(writes.items()))
+    return CompiledAction(action, checks, write_tables)
+
+
 def compile_system(system: System) -> CompiledModel:
     """Compile every bound action of `system` into guard and write tables."""
     tables: dict[str, dict[str, dict[int, int]]] = {}
     for slot in system.slots:
         if slot.lifecycle is not None and slot.lifecycle.name not in tables:
             tables[slot.lifecycle.name] = trigger_tables(slot.lifecycle)
-
-    compiled = []
-    for action in system.actions:
-        allowed: dict[int, set[int]] = {}
-        writes: dict[int, dict[int, int]] = {}
-
-        def restrict(slot: int, values: set[int]) -> None:
-            allowed[slot] = allowed[slot] & values if slot in allowed else set(values)
-
-        for slot, names in action.requires:
-            restrict(slot, {system.slots[slot].values.index(n) for n in names})
-        for slot, trigger in action.fires:
-            lc = system.slots[slot].lifecycle
-            assert lc is not None
-            if trigger not in tables[lc.name]:
-                raise CompileError(f"{action.label}: {lc.name} has no trigger {trigger!r}")
-            table = tables[lc.name][trigger]
-            if slot in writes:  # two triggers on one slot: compose them in order
-                table = {s: table[m] for s, m in writes[slot].items() if m in table}
-            restrict(slot, set(table))
-            writes[slot] = table
-        for slot, src, dst in action.assigns:
-            values = system.slots[slot].values
-            restrict(slot, {values.index(src)})
-            writes[slot] = {values.index(src): values.index(dst)}
-        size = {slot: len(system.slots[slot].values) for slot in allowed}
-        checks = tuple(sorted((slot, frozenset(vals)) for slot, vals in allowed.items()))
-        if any(not vals for _, vals in checks):
-            raise CompileError(f"{action.label}: its guard contradicts the triggers it fires")
-        write_tables = tuple(
-            (slot, tuple(table.get(v, v) for v in range(size[slot]))) for slot, table in sorted(writes.items())
-        )
-        compiled.append(CompiledAction(action, checks, write_tables))
+    actions = tuple(compile_action(system, tables, a) for a in system.actions)
     initial = tuple(slot.values.index(slot.initial) for slot in system.slots)
-    return CompiledModel(system, Layout(system), initial, tuple(compiled))
+    return CompiledModel(system, Layout(system), initial, actions)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fsm.instance import INSTANCE
 from fsm.lifecycle import Lifecycle
 from fsm.releases import RELEASES
 from fsm.system import VOLUME_LIFECYCLES
-from fsm.instance import INSTANCE
 
 
 def lifecycles(release: str = "pike") -> list[Lifecycle]:

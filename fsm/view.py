@@ -11,7 +11,7 @@ class Layout:
 
     __slots__ = ("system", "where", "names")
 
-    def __init__(self, system: System):
+    def __init__(self, system: System) -> None:
         self.system = system
         self.where = {(s.component, s.index): i for i, s in enumerate(system.slots)}
         self.names = tuple(s.values for s in system.slots)
@@ -26,7 +26,7 @@ class View:
 
     __slots__ = ("system", "values", "_where", "_names")
 
-    def __init__(self, layout: Layout, values: tuple[int, ...]):
+    def __init__(self, layout: Layout, values: tuple[int, ...]) -> None:
         self.system = layout.system
         self.values = values
         self._where = layout.where

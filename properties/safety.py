@@ -1,9 +1,9 @@
 """`always` properties (domain.md section 5): they hold in every reachable state."""
 
 from fsm import disk
+from fsm.bdm import PRESENT
 from fsm.connection import CONNECTED
 from fsm.export import MAPPED
-from fsm.bdm import PRESENT
 from fsm.instance import SHELVED_OFFLOADED, vm_state
 from fsm.view import View
 from fsm.volume import AVAILABLE, IN_USE

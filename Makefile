@@ -1,0 +1,36 @@
+# Two entry points (see README): `make check` runs the main job, `make test` the tests.
+# Each creates .venv, installs the pinned dependencies, and installs Graphviz's `dot`
+# from Debian's packages when it is missing.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: check test dot bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "Graphviz 'dot' not found: installing Debian's graphviz package"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+check: $(STAMP) dot
+	$(BIN)/detachcheck check --release pike --requests 1
+	$(BIN)/detachcheck check --release pike --requests 2
+	$(BIN)/detachcheck diagrams
+
+test: $(STAMP) dot
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
