@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ def to_json(report: dict[str, Any]) -> str:
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: property table, then each path as numbered protocol steps."""
     text = _TEMPLATES.get_template("report.md.j2").render(r=report)
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def verdict_table(report: dict[str, Any]) -> Table:
@@ -50,6 +52,9 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
     if not s["complete"]:
         console.print(f"[yellow]search stopped at --max-states {s['max_states']}: properties not violated "
                       "in the states checked are reported 'unknown', not 'holds'[/yellow]")
+    for i in report["incidents"]:
+        reach = f"reached in {i['length']} steps" if i["length"] is not None else i["verdict"]
+        console.print(f"incident {i['id']}: {reach}", markup=False, highlight=False)
     for p in report["properties"]:
         if p["verdict"] in FAILING and p["path"]:
             console.print(f"\n[bold]{p['id']}[/bold] {p['verdict']} in {p['length']} steps:")

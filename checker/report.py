@@ -6,6 +6,7 @@ show the same data, and two runs of the same check give byte-identical reports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from checker.explore import Exploration
@@ -78,8 +79,16 @@ def property_entry(prop: Property, exploration: Exploration) -> dict[str, Any]:
     return entry
 
 
-def build_report(exploration: Exploration, properties: list[Property] | tuple[Property, ...],
-                 max_states: int | None) -> dict[str, Any]:
+def incident_entry(query: Property, exploration: Exploration) -> dict[str, Any]:
+    """An incident: reached or not, and the shortest path to it."""
+    entry = property_entry(query, exploration)
+    entry["verdict"] = {WITNESSED: "reached", NOT_WITNESSED: "unreachable"}.get(entry["verdict"], UNKNOWN)
+    del entry["kind"], entry["witness"]
+    return entry
+
+
+def build_report(exploration: Exploration, properties: Sequence[Property], max_states: int | None,
+                 incidents: Sequence[Property] = ()) -> dict[str, Any]:
     """The whole report as plain, deterministic data."""
     system = exploration.model.system
     release = system.release
@@ -93,6 +102,7 @@ def build_report(exploration: Exploration, properties: list[Property] | tuple[Pr
                    "depth": max(exploration.depth), "complete": exploration.complete,
                    "max_states": max_states, "actions": len(exploration.model.actions)},
         "properties": [property_entry(p, exploration) for p in properties],
+        "incidents": [incident_entry(q, exploration) for q in incidents],
     }
 
 

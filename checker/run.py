@@ -12,6 +12,7 @@ from checker.report import build_report
 from fsm.releases import RELEASES
 from fsm.system import compose
 from properties import all_properties
+from properties.incidents import INCIDENTS
 
 
 @dataclass
@@ -32,9 +33,11 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         props = tuple(p for p in props if p.id in property_ids)
     model = compile_system(compose(RELEASES[release], volumes, requests))
     start = time.perf_counter()
-    exploration = explore(model, props, max_states=max_states, progress=progress)
+    queries = tuple(i.as_property() for i in INCIDENTS.values())
+    exploration = explore(model, props + queries, max_states=max_states, progress=progress)
     seconds = time.perf_counter() - start
-    return CheckResult(model, exploration, build_report(exploration, props, max_states), seconds)
+    report = build_report(exploration, props, max_states, queries)
+    return CheckResult(model, exploration, report, seconds)
 
 
 def report_stem(release: str, volumes: int, requests: int, default: tuple[int, int] = (1, 2)) -> str:

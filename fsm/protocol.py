@@ -213,6 +213,13 @@ COMPUTE_CINDER_DETACH = Step(
                 raises="VolumeBackendAPIException (HTTP 500)",
                 handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
                 note="driver.detach_volume fails: attachment error_detaching, volume stays detaching"),
+        Outcome("export_error", r.ABORTED, fault=True, raises="RemoveExportException (HTTP 500)",
+                handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
+                note="driver.remove_export fails: nothing changes in Cinder's DB"),
+        Outcome("timeout", r.ABORTED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
+                raises="MessagingTimeout in cinder-api (HTTP 500)",
+                handling="propagates out of ComputeManager.detach_volume: BDM kept",
+                note="cinder-volume finishes the detach, but its answer comes after rpc_response_timeout"),
     ),
 )
 
