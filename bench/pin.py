@@ -1,0 +1,30 @@
+"""Rewrite tests/state_counts.json from the current model (run on purpose, then review the diff)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from checker.compile import compile_system
+from checker.explore import explore
+from fsm.releases import RELEASES
+from fsm.system import compose
+
+SIZES = [(1, 1), (1, 2), (2, 1), (2, 2), (1, 3)]
+
+
+def main() -> None:
+    pinned: dict[str, dict[str, dict[str, int]]] = {}
+    for name, release in sorted(RELEASES.items()):
+        pinned[name] = {}
+        for volumes, requests in SIZES:
+            run = explore(compile_system(compose(release, volumes, requests)), [])
+            pinned[name][f"v{volumes}r{requests}"] = {"states": len(run.states), "transitions": run.transitions,
+                                                      "depth": max(run.depth)}
+    path = Path(__file__).resolve().parent.parent / "tests" / "state_counts.json"
+    path.write_text(json.dumps(pinned, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

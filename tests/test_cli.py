@@ -1,0 +1,103 @@
+"""The command line: verdict output, report files, determinism, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from checker.cli import main
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["check", "--release", "havana"], "choose from 'pike'"),
+    (["check", "--property", "nope"], "available_implies_not_in_guest"),
+    (["check", "--format", "xml"], "choose from 'text', 'markdown', 'json'"),
+    (["check", "--max-states", "0"], "--max-states must be >= 1"),
+    (["check", "--max-states", "-5"], "--max-states must be >= 1"),
+    (["check", "--max-states", "many"], "must be an integer"),
+    (["check", "--volumes", "9"], "--volumes must be 1..3"),
+    (["check", "--requests", "0"], "--requests must be 1..3"),
+    (["check", "--frobnicate"], "unrecognized arguments"),
+    (["explode"], "invalid choice"),
+    ([], "required"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
+    proc = run(*args, "--reports", str(tmp_path)) if args[:1] == ["check"] else run(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_prints_table_and_figures(tmp_path, capsys):
+    assert main(["check", "--reports", str(tmp_path), "--requests", "1"]) == 0
+    out = capsys.readouterr().out
+    for pid in ("available_implies_no_host_connection", "persistent_matches_live", "no_deadlock"):
+        assert pid in out
+    assert "states:" in out and "transitions:" in out and "seconds:" in out
+    assert (tmp_path / "pike-v1-r1.md").exists() and (tmp_path / "pike-v1-r1.json").exists()
+
+
+def test_strict_exits_1_on_violation(tmp_path):
+    assert main(["check", "--reports", str(tmp_path), "--requests", "1", "--strict", "--format", "json"]) == 1
+    holding = ["--property", "available_implies_not_in_guest", "--property", "detach_can_complete"]
+    assert main(["check", "--reports", str(tmp_path), "--requests", "1", "--strict", *holding]) == 0
+
+
+def test_json_and_reports_are_byte_identical_across_runs(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    out1 = run("check", "--format", "json", "--reports", str(first)).stdout
+    out2 = run("check", "--format", "json", "--reports", str(second)).stdout
+    assert out1 == out2
+    assert (first / "pike.json").read_bytes() == (second / "pike.json").read_bytes()
+    assert (first / "pike.md").read_bytes() == (second / "pike.md").read_bytes()
+    assert (first / "pike.json").read_text() == out1
+    text = out1 + (first / "pike.md").read_text()
+    assert str(tmp_path) not in text and "seconds" not in text
+
+
+def test_json_report_shape(tmp_path, capsys):
+    main(["check", "--format", "json", "--reports", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)
+    assert report["release"]["name"] == "pike" and report["release"]["nova"] == "16.0.0"
+    assert report["search"]["complete"] is True
+    violated = [p for p in report["properties"] if p["verdict"] == "violated"]
+    assert violated
+    for p in violated:
+        assert len(p["path"]) == p["length"]
+        for n, step in enumerate(p["path"], start=1):
+            assert step["n"] == n and step["changes"]
+
+
+def test_max_states_reports_unknown_not_holds(tmp_path, capsys):
+    assert main(["check", "--max-states", "20", "--reports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "search stopped at --max-states 20" in out
+    report = json.loads((tmp_path / "pike.json").read_text())
+    assert report["search"]["complete"] is False
+    verdicts = {p["id"]: p["verdict"] for p in report["properties"]}
+    assert verdicts["available_implies_not_in_guest"] == "unknown"
+    assert "holds" not in verdicts.values()
+
+
+def test_property_filter(tmp_path, capsys):
+    main(["check", "--property", "persistent_matches_live", "--format", "json", "--reports", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)
+    assert [p["id"] for p in report["properties"]] == ["persistent_matches_live"]
+
+
+def test_unwritable_reports_dir_is_a_clean_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run("check", "--reports", str(blocker / "sub"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
