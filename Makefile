@@ -24,6 +24,7 @@ check: $(STAMP) dot
 	$(BIN)/detachcheck check --release pike --requests 1
 	$(BIN)/detachcheck check --release pike --requests 2
 	$(BIN)/detachcheck diagrams
+	$(BIN)/detachcheck readme
 
 test: $(STAMP) dot
 	$(BIN)/ruff check .

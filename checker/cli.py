@@ -20,6 +20,7 @@ from checker.explore import Progress as ProgressCallback
 from checker.render import print_text, to_json, to_markdown
 from checker.report import failing
 from checker.run import report_stem, run_check
+from checker.summary import update_readme
 from fsm.releases import RELEASES
 from fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from properties import all_properties
@@ -71,6 +72,9 @@ def build_parser() -> OneLineParser:
                        help="directory for <release>.md and .json (default: reports)")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 when a property is violated or a witness is not found")
+
+    readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
+    readme.add_argument("--path", type=Path, default=Path("README.md"))
 
     diagrams = sub.add_parser("diagrams", help="write each lifecycle's .dot and .svg")
     diagrams.add_argument("--release", default="pike", choices=sorted(RELEASES))
@@ -131,12 +135,22 @@ def cmd_diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_readme(args: argparse.Namespace) -> int:
+    reports = [run_check(name).report for name in RELEASES]
+    try:
+        changed = update_readme(args.path, reports)
+    except (OSError, ValueError) as exc:
+        print(f"detachcheck: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.path}: findings {'updated' if changed else 'unchanged'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `detachcheck` console script."""
     args = build_parser().parse_args(argv)
-    if args.command == "check":
-        return cmd_check(args)
-    return cmd_diagrams(args)
+    commands = {"check": cmd_check, "diagrams": cmd_diagrams, "readme": cmd_readme}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

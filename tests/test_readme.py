@@ -1,0 +1,26 @@
+"""The README's findings block is what the checker finds now."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from checker.run import run_check
+from checker.summary import END, START, findings_block
+from fsm.releases import RELEASES
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_findings_are_fresh():
+    text = README.read_text()
+    block = re.search(re.escape(START) + ".*?" + re.escape(END), text, re.S)
+    assert block, "README.md lost its findings block"
+    expected = findings_block([run_check(name).report for name in RELEASES])
+    assert block.group(0) == expected, "README findings are stale: run `detachcheck readme`"
+
+
+def test_readme_gives_the_two_commands():
+    text = README.read_text()
+    assert "make check" in text and "make test" in text
+    assert "make test" in (README.parent / ".ci" / "run").read_text()
