@@ -42,19 +42,24 @@ class CompiledModel:
     layout: Layout
     initial: State
     actions: tuple[CompiledAction, ...]
+    dispatch: tuple[tuple[int, tuple[tuple[int, ...], ...]], ...]
+    """(key slot, value -> candidate action indices): only actions whose key slot allows the
+    state's value are looked at, so the search skips most disabled actions without a check."""
 
     def enabled(self, state: State) -> list[tuple[int, State]]:
-        """(action index, successor) for every action enabled in `state`, in action order."""
+        """(action index, successor) for every action enabled in `state`, in dispatch order."""
         out = []
-        for i, a in enumerate(self.actions):
-            for slot, ok in a.checks:
-                if state[slot] not in ok:
-                    break
-            else:
-                nxt = list(state)
-                for slot, table in a.writes:
-                    nxt[slot] = table[state[slot]]
-                out.append((i, tuple(nxt)))
+        for key, table in self.dispatch:
+            for i in table[state[key]]:
+                a = self.actions[i]
+                for slot, ok in a.checks:
+                    if state[slot] not in ok:
+                        break
+                else:
+                    nxt = list(state)
+                    for slot, writes in a.writes:
+                        nxt[slot] = writes[state[slot]]
+                    out.append((i, tuple(nxt)))
         return out
 
 
@@ -114,4 +119,25 @@ def compile_system(system: System) -> CompiledModel:
             tables[slot.lifecycle.name] = trigger_tables(slot.lifecycle)
     actions = tuple(compile_action(system, tables, a) for a in system.actions)
     initial = tuple(slot.values.index(slot.initial) for slot in system.slots)
-    return CompiledModel(system, Layout(system), initial, actions)
+    return CompiledModel(system, Layout(system), initial, actions, dispatch_tables(system, actions))
+
+
+def dispatch_tables(system: System, actions: tuple[CompiledAction, ...]) -> tuple[
+        tuple[int, tuple[tuple[int, ...], ...]], ...]:
+    """Group actions by one guarded slot each (the most selective), per value of that slot."""
+    groups: dict[int, list[list[int]]] = {}
+    unguarded = []
+    for i, a in enumerate(actions):
+        if not a.checks:
+            unguarded.append(i)
+            continue
+        key, ok = min(a.checks, key=lambda c: (len(c[1]) / len(system.slots[c[0]].values), c[0]))
+        table = groups.setdefault(key, [[] for _ in system.slots[key].values])
+        for value in ok:
+            table[value].append(i)
+    if unguarded:  # an action with no guard at all is a candidate in every state
+        table = groups.setdefault(0, [[] for _ in system.slots[0].values])
+        for row in table:
+            row.extend(unguarded)
+            row.sort()
+    return tuple((key, tuple(tuple(row) for row in table)) for key, table in sorted(groups.items()))

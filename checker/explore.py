@@ -57,6 +57,7 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
     layout = model.layout
     view = layout.view
     actions = model.actions
+    dispatch = model.dispatch
     open_checks = {ALWAYS: [p for p in properties if p.kind == ALWAYS],
                    AT_REST: [p for p in properties if p.kind == AT_REST],
                    SOMETIMES: [p for p in properties if p.kind == SOMETIMES],
@@ -91,27 +92,29 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
     while head < len(states):
         state = states[head]
         successors = 0
-        for ai, a in enumerate(actions):
-            for slot, ok in a.checks:
-                if state[slot] not in ok:
-                    break
-            else:
-                nxt = list(state)
-                for slot, table in a.writes:
-                    nxt[slot] = table[state[slot]]
-                t = tuple(nxt)
-                successors += 1
-                if t not in index:
-                    if max_states is not None and len(states) >= max_states:
-                        complete = False
-                        continue
-                    sid = len(states)
-                    index[t] = sid
-                    states.append(t)
-                    parent.append(head)
-                    via.append(ai)
-                    depth.append(depth[head] + 1)
-                    check(sid, t)
+        for key, table in dispatch:
+            for ai in table[state[key]]:
+                a = actions[ai]
+                for slot, ok in a.checks:
+                    if state[slot] not in ok:
+                        break
+                else:
+                    nxt = list(state)
+                    for slot, writes in a.writes:
+                        nxt[slot] = writes[state[slot]]
+                    t = tuple(nxt)
+                    successors += 1
+                    if t not in index:
+                        if max_states is not None and len(states) >= max_states:
+                            complete = False
+                            continue
+                        sid = len(states)
+                        index[t] = sid
+                        states.append(t)
+                        parent.append(head)
+                        via.append(ai)
+                        depth.append(depth[head] + 1)
+                        check(sid, t)
         transitions += successors
         if successors == 0 and open_checks[DEADLOCK]:
             s = view(state)
