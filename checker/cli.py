@@ -10,22 +10,26 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from checker.compare import compare
 from checker.diagrams import write_diagrams
 from checker.explore import Progress as ProgressCallback
-from checker.render import print_text, to_json, to_markdown
+from checker.matrix import build_matrix, matrix_markdown, matrix_table
+from checker.render import compare_text, print_text, to_json, to_markdown
 from checker.report import failing
-from checker.run import report_stem, run_check
+from checker.run import CheckResult, report_stem, run_check
 from checker.summary import update_readme
 from fsm.releases import RELEASES
 from fsm.system import MAX_REQUESTS, MAX_VOLUMES
+from fsm.variants import VARIANTS
 from properties import all_properties
 
 FORMATS = ("text", "markdown", "json")
+ALL = "all"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -49,6 +53,20 @@ def _bounded(name: str, low: int, high: int | None) -> type:
     return parse  # type: ignore[return-value]
 
 
+def _scenario_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=1,
+                        help=f"data volumes besides the root volume (1..{MAX_VOLUMES}, default 1)")
+    parser.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=2,
+                        help=f"detach requests that may race (1..{MAX_REQUESTS}, default 2)")
+    parser.add_argument("--operator", action="store_true",
+                        help="let operator recovery (reset-state, force-detach) interleave")
+    parser.add_argument("--detach-only", action="store_true",
+                        help="no instance operations (stop, start, reboot, shelve, unshelve, crash, restart)")
+    parser.add_argument("--max-states", type=_bounded("--max-states", 1, None), default=None,
+                        help="stop exploring after N states (verdicts then say 'unknown')")
+    parser.add_argument("--format", default="text", choices=FORMATS, help="stdout format (default: text)")
+
+
 def build_parser() -> OneLineParser:
     """The argument parser for every subcommand."""
     parser = OneLineParser(prog="detachcheck",
@@ -56,82 +74,123 @@ def build_parser() -> OneLineParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     check = sub.add_parser("check", help="explore every reachable state and check the properties")
-    check.add_argument("--release", default="pike", choices=sorted(RELEASES),
-                       help="Nova release to model (default: pike)")
+    check.add_argument("--release", default="pike", choices=[*RELEASES, ALL],
+                       help="Nova release to model, or 'all' for the matrix (default: pike)")
     check.add_argument("--property", dest="properties", action="append", metavar="ID",
                        choices=[p.id for p in all_properties()],
                        help="check only this property (repeatable; default: all)")
-    check.add_argument("--format", default="text", choices=FORMATS, help="stdout format (default: text)")
-    check.add_argument("--max-states", type=_bounded("--max-states", 1, None), default=None,
-                       help="stop exploring after N states (verdicts then say 'unknown')")
-    check.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=1,
-                       help=f"data volumes besides the root volume (1..{MAX_VOLUMES}, default 1)")
-    check.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=2,
-                       help=f"detach requests that may race (1..{MAX_REQUESTS}, default 2)")
+    _scenario_options(check)
     check.add_argument("--reports", type=Path, default=Path("reports"),
                        help="directory for <release>.md and .json (default: reports)")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 when a property is violated or a witness is not found")
 
+    cmp = sub.add_parser("compare", help="check a release and a variant (a fix) and show what changes")
+    choices = [*RELEASES, *VARIANTS]
+    cmp.add_argument("base", choices=choices, metavar="BASE", help=f"one of: {', '.join(choices)}")
+    cmp.add_argument("variant", choices=choices, metavar="VARIANT", help="a release or a variant")
+    _scenario_options(cmp)
+
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
     readme.add_argument("--path", type=Path, default=Path("README.md"))
 
     diagrams = sub.add_parser("diagrams", help="write each lifecycle's .dot and .svg")
-    diagrams.add_argument("--release", default="pike", choices=sorted(RELEASES))
     diagrams.add_argument("--out", type=Path, default=Path("diagrams"))
     diagrams.add_argument("--no-svg", action="store_true", help="write only the .dot files")
     return parser
 
 
-def _progress(console: Console) -> tuple[ProgressCallback, Progress]:
-    """A progress callback that shows a live display once a search has run for a second."""
-    display = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                       console=console, transient=True)
-    task = display.add_task("exploring", start=True)
-    start = time.perf_counter()
+class _Display:
+    """A progress display on stderr that appears once a search has run for a second."""
 
-    def update(states: int, transitions: int, depth: int) -> None:
-        if not display.live.is_started:
-            if time.perf_counter() - start < 1.0:
-                return
-            display.start()
-        display.update(task, description=f"exploring: {states} states, {transitions} transitions, depth {depth}")
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                            console=console, transient=True)
+        self.task = self.bar.add_task("exploring")
+        self.label = ""
+        self.start = time.perf_counter()
 
-    return update, display
+    def callback(self, label: str) -> ProgressCallback:
+        self.label = label
+
+        def update(states: int, transitions: int, depth: int) -> None:
+            if not self.bar.live.is_started:
+                if time.perf_counter() - self.start < 1.0:
+                    return
+                self.bar.start()
+            self.bar.update(self.task, description=f"{self.label}: {states} states, {transitions} transitions, "
+                                                   f"depth {depth}")
+        return update
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None) -> CheckResult:
+    variant = VARIANTS[name].release() if name in VARIANTS else None
+    base = VARIANTS[name].base if name in VARIANTS else name
+    return run_check(base, args.volumes, args.requests, properties, args.max_states,
+                     display.callback(name), args.operator, variant, not args.detach_only)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    err = Console(stderr=True)
-    update, display = _progress(err)
+    names = list(RELEASES) if args.release == ALL else [args.release]
+    display = _Display(Console(stderr=True))
+    results: list[CheckResult] = []
     try:
-        result = run_check(args.release, args.volumes, args.requests, args.properties, args.max_states, update)
+        for name in names:
+            results.append(_run(args, name, display, args.properties))
     finally:
         display.stop()
-    report = result.report
-    stem = report_stem(args.release, args.volumes, args.requests)
+    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only) for n in names]
+    reports = [r.report for r in results]
     try:
-        args.reports.mkdir(parents=True, exist_ok=True)
-        (args.reports / f"{stem}.md").write_text(to_markdown(report))
-        (args.reports / f"{stem}.json").write_text(to_json(report))
+        for stem, report in zip(stems, reports, strict=True):
+            _write(args.reports / f"{stem}.md", to_markdown(report))
+            _write(args.reports / f"{stem}.json", to_json(report))
+        if args.release == ALL:
+            matrix = build_matrix(reports, stems)
+            mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only)
+            _write(args.reports / f"{mstem}.md", matrix_markdown(matrix))
+            _write(args.reports / f"{mstem}.json", to_json(matrix))
     except OSError as exc:
         print(f"detachcheck: error: cannot write reports to {args.reports}: {exc.strerror}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        sys.stdout.write(to_json(report))
+    console = Console()
+    if args.release == ALL:
+        out: Any = build_matrix(reports, stems)
+        if args.format == "json":
+            sys.stdout.write(to_json(out))
+        elif args.format == "markdown":
+            sys.stdout.write(matrix_markdown(out))
+        else:
+            console.print(matrix_table(out))
+            console.print(f"seconds: {sum(r.seconds for r in results):.2f}  reports in {args.reports}/")
+    elif args.format == "json":
+        sys.stdout.write(to_json(reports[0]))
     elif args.format == "markdown":
-        sys.stdout.write(to_markdown(report))
+        sys.stdout.write(to_markdown(reports[0]))
     else:
-        print_text(report, result.seconds, Console())
-    return 1 if args.strict and failing(report) else 0
+        print_text(reports[0], results[0].seconds, console)
+    return 1 if args.strict and any(failing(r) for r in reports) else 0
 
 
-def cmd_diagrams(args: argparse.Namespace) -> int:
+def cmd_compare(args: argparse.Namespace) -> int:
+    display = _Display(Console(stderr=True))
     try:
-        written = write_diagrams(args.out, args.release, svg=not args.no_svg)
-    except OSError as exc:
-        print(f"detachcheck: error: cannot write diagrams to {args.out}: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {len(written)} files to {args.out}")
+        base, variant = _run(args, args.base, display), _run(args, args.variant, display)
+    finally:
+        display.stop()
+    result = compare(base, variant)
+    if args.format == "json":
+        sys.stdout.write(to_json(result))
+    else:
+        compare_text(result, Console(), markdown=args.format == "markdown")
     return 0
 
 
@@ -146,10 +205,20 @@ def cmd_readme(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagrams(args: argparse.Namespace) -> int:
+    try:
+        written = write_diagrams(args.out, svg=not args.no_svg)
+    except OSError as exc:
+        print(f"detachcheck: error: cannot write diagrams to {args.out}: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `detachcheck` console script."""
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "diagrams": cmd_diagrams, "readme": cmd_readme}
+    commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme}
     return commands[args.command](args)
 
 

@@ -40,7 +40,7 @@ class CompiledModel:
 
     system: System
     layout: Layout
-    initial: State
+    initials: tuple[State, ...]
     actions: tuple[CompiledAction, ...]
     dispatch: tuple[tuple[int, tuple[tuple[int, ...], ...]], ...]
     """(key slot, value -> candidate action indices): only actions whose key slot allows the
@@ -118,8 +118,9 @@ def compile_system(system: System) -> CompiledModel:
         if slot.lifecycle is not None and slot.lifecycle.name not in tables:
             tables[slot.lifecycle.name] = trigger_tables(slot.lifecycle)
     actions = tuple(compile_action(system, tables, a) for a in system.actions)
-    initial = tuple(slot.values.index(slot.initial) for slot in system.slots)
-    return CompiledModel(system, Layout(system), initial, actions, dispatch_tables(system, actions))
+    initials = tuple(tuple(slot.values.index(name) for slot, name in zip(system.slots, init, strict=True))
+                     for init in system.initials)
+    return CompiledModel(system, Layout(system), initials, actions, dispatch_tables(system, actions))
 
 
 def dispatch_tables(system: System, actions: tuple[CompiledAction, ...]) -> tuple[

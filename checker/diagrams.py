@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from fsm.instance import INSTANCE
 from fsm.lifecycle import Lifecycle
 from fsm.releases import RELEASES
-from fsm.system import VOLUME_LIFECYCLES
+from fsm.system import INSTANCE_LIFECYCLES, VOLUME_LIFECYCLES
 
 
-def lifecycles(release: str = "pike") -> list[Lifecycle]:
-    """Every lifecycle of the model, the release's request lifecycle last."""
-    return [*VOLUME_LIFECYCLES, INSTANCE, RELEASES[release].request()]
+def lifecycles() -> list[Lifecycle]:
+    """Every lifecycle of the model; the request lifecycle once per release (`request-<release>`)."""
+    requests = [replace(rel.request(), name=f"request-{name}") for name, rel in RELEASES.items()]
+    return [*VOLUME_LIFECYCLES, *INSTANCE_LIFECYCLES, *requests]
 
 
 def dot_source(lifecycle: Lifecycle) -> str:
@@ -20,11 +21,11 @@ def dot_source(lifecycle: Lifecycle) -> str:
     return lifecycle.graph_machine().get_graph().source
 
 
-def write_diagrams(out: Path, release: str = "pike", svg: bool = True) -> list[Path]:
+def write_diagrams(out: Path, svg: bool = True) -> list[Path]:
     """Write `<name>.dot` (and `<name>.svg` with Graphviz's dot) for every lifecycle."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for lc in lifecycles(release):
+    for lc in lifecycles():
         graph = lc.graph_machine().get_graph()
         dot_path = out / f"{lc.name}.dot"
         dot_path.write_text(graph.source)

@@ -22,7 +22,8 @@ PROGRESS_EVERY = 2048
 
 @dataclass
 class Exploration:
-    """What a search found: every state, its parent and the action that reached it."""
+    """What a search found: every state, its parent and the action that reached it
+    (`via` is -1 for the initial states)."""
 
     model: CompiledModel
     states: list[State]
@@ -35,17 +36,13 @@ class Exploration:
     """property id -> first state (by discovery) that violates it, or for `sometimes`, witnesses it."""
 
     def path(self, state_id: int) -> list[int]:
-        """Action indices from the initial state to `state_id`."""
-        steps = []
-        while state_id:
-            steps.append(self.via[state_id])
-            state_id = self.parent[state_id]
-        return steps[::-1]
+        """Action indices from an initial state to `state_id`."""
+        return [self.via[i] for i in self.path_states(state_id)[1:]]
 
     def path_states(self, state_id: int) -> list[int]:
-        """State ids from the initial state to `state_id`, both included."""
+        """State ids from an initial state to `state_id`, both included."""
         ids = [state_id]
-        while state_id:
+        while self.via[state_id] >= 0:
             state_id = self.parent[state_id]
             ids.append(state_id)
         return ids[::-1]
@@ -80,14 +77,21 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
                 found[prop.id] = sid
                 open_checks[SOMETIMES].remove(prop)
 
-    index: dict[State, int] = {model.initial: 0}
-    states = [model.initial]
-    parent = [0]
-    via = [-1]
-    depth = [0]
+    index: dict[State, int] = {}
+    states: list[State] = []
+    parent: list[int] = []
+    via: list[int] = []
+    depth: list[int] = []
+    for init in model.initials:
+        if init not in index:
+            index[init] = len(states)
+            states.append(init)
+            parent.append(len(states) - 1)
+            via.append(-1)
+            depth.append(0)
+            check(len(states) - 1, init)
     transitions = 0
     complete = True
-    check(0, model.initial)
     head = 0
     while head < len(states):
         state = states[head]

@@ -65,3 +65,31 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
                 for c in step["changes"]:
                     console.print(f"        {c['component']}: {c['from']} -> {c['to']}", markup=False,
                                   highlight=False)
+
+
+def compare_text(result: dict[str, Any], console: Console, markdown: bool = False) -> None:
+    """What a variant changes: flipped verdicts, vanished and new counterexamples, states."""
+    b, v = result["base"], result["variant"]
+    st = result["states"]
+    lines = [f"# {b['name']} -> {v['name']}" if markdown else f"{b['name']} -> {v['name']}: {v['summary']}", ""]
+    if markdown:
+        lines += [v["summary"] + ".", ""]
+    lines.append(f"states: {st['base']} -> {st['variant']} (gained {st['gained']}, lost {st['lost']})")
+    lines.append("")
+    changed = [p for p in result["properties"] if p["change"] != "same"]
+    if not changed:
+        lines.append("no property changes verdict or counterexample")
+    for p in changed:
+        bl = "" if p["base_length"] is None else f" ({p['base_length']})"
+        vl = "" if p["variant_length"] is None else f" ({p['variant_length']})"
+        lines.append(f"{'- ' if markdown else ''}{p['id']}: {p['base']}{bl} -> {p['variant']}{vl}  [{p['change']}]")
+        for key, path in (("vanished", p["vanished"]), ("appeared", p["appeared"])):
+            if path:
+                steps = ", ".join(f"{s['step']}:{s['outcome']}" for s in path)
+                lines.append(f"{'  ' if markdown else '    '}{key}: {steps}")
+    for i in result["incidents"]:
+        if i["base"] != i["variant"] or i["base_length"] != i["variant_length"]:
+            lines.append(f"{'- ' if markdown else ''}incident {i['id']}: {i['base']} ({i['base_length']}) -> "
+                         f"{i['variant']} ({i['variant_length']})")
+    for line in lines:
+        console.print(line, markup=False, highlight=False)

@@ -39,6 +39,12 @@ def state_dict(exploration: Exploration, state_id: int) -> dict[str, str]:
     return {slot.label: slot.values[v] for slot, v in zip(model.system.slots, state, strict=True)}
 
 
+def start_dict(exploration: Exploration, state_id: int) -> dict[str, str]:
+    """How an initial state differs from the first one (e.g. a new-style volume)."""
+    first = state_dict(exploration, 0)
+    return {k: v for k, v in state_dict(exploration, state_id).items() if first[k] != v}
+
+
 def path_steps(exploration: Exploration, state_id: int) -> list[dict[str, Any]]:
     """The numbered protocol steps to `state_id`, each with the component states it changed."""
     model = exploration.model
@@ -70,9 +76,11 @@ def property_entry(prop: Property, exploration: Exploration) -> dict[str, Any]:
     """One property's row: verdict and, where one exists, its shortest path."""
     v = verdict(prop, exploration)
     entry: dict[str, Any] = {"id": prop.id, "kind": prop.kind, "meaning": prop.meaning, "verdict": v,
-                             "witness": prop.witness, "length": None, "path": None, "final_state": None}
+                             "witness": prop.witness, "length": None, "start": None, "path": None,
+                             "final_state": None}
     sid = exploration.found.get(prop.id)
     if sid is not None:
+        entry["start"] = start_dict(exploration, exploration.path_states(sid)[0])
         entry["length"] = exploration.depth[sid]
         entry["path"] = path_steps(exploration, sid)
         entry["final_state"] = state_dict(exploration, sid)
@@ -96,8 +104,9 @@ def build_report(exploration: Exploration, properties: Sequence[Property], max_s
         "tool": "detachcheck",
         "release": {"name": release.name, "nova": release.version, "summary": release.summary,
                     "switches": dict(sorted(release.switches.items()))},
-        "scenario": {"volumes": system.volumes, "requests": system.requests,
-                     "initial_state": state_dict(exploration, 0)},
+        "scenario": {"volumes": system.volumes, "requests": system.requests, "operator": system.operator,
+                     "processes": system.processes,
+                     "initial_states": [state_dict(exploration, i) for i in range(len(exploration.model.initials))]},
         "search": {"states": len(exploration.states), "transitions": exploration.transitions,
                    "depth": max(exploration.depth), "complete": exploration.complete,
                    "max_states": max_states, "actions": len(exploration.model.actions)},

@@ -1,4 +1,8 @@
-"""Nova block-device mapping (BDM) of the volume on the instance."""
+"""Nova block-device mapping (BDM) of the volume on the instance.
+
+Whether it carries an `attachment_id` (new-style, Queens+) is the volume's `style`
+(`fsm/system.py`): fixed at attach time, it never changes during a detach.
+"""
 
 from fsm.lifecycle import Lifecycle, t
 
@@ -12,6 +16,6 @@ BDM = Lifecycle(
     initial=PRESENT,
     transitions=(
         t("destroy", PRESENT, DESTROYED,
-          "nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy(), last) @ pike"),
+          "nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy()) @ pike"),
     ),
 )

@@ -1,23 +1,44 @@
-"""Nova instance: vm_state / task_state / host, strings as in nova/compute/vm_states.py."""
+"""Nova instance: vm_state / task_state / host, strings as in nova/compute/vm_states.py.
 
-from fsm.lifecycle import Lifecycle
+Instance operations (stop, start, reboot, shelve-offload, unshelve) are atomic compute
+steps here: the API sets a task_state that makes a detach request wait (409), and the
+compute step clears it; the window in which the API refuses is the step itself.
+"""
+
+from fsm.lifecycle import Lifecycle, t
 
 ACTIVE = "ACTIVE/None/host"
-SHELVED_OFFLOADED = "SHELVED_OFFLOADED"
-"""vm_state of an offloaded instance (no host); not reachable in the Pike base yet."""
+STOPPED = "STOPPED/None/host"
+SHELVED_OFFLOADED = "SHELVED_OFFLOADED/None/None"
+ERROR = "ERROR/None/host"
 
-# vm_states that nova/compute/api.py API.detach_volume accepts (check_instance_state @ pike);
-# task_state must be None, the instance unlocked.
-DETACH_ALLOWED = (ACTIVE,)
+ON_HOST = (ACTIVE, STOPPED)
+
+# vm_states that nova/compute/api.py API.detach_volume accepts (check_instance_state @ pike)
+# and that this model has; ERROR is refused (409).
+DETACH_ALLOWED = (ACTIVE, STOPPED, SHELVED_OFFLOADED)
+
+_MGR = "nova/compute/manager.py ComputeManager"
 
 INSTANCE = Lifecycle(
     name="instance",
     doc="Nova instance vm_state/task_state/host",
-    states=(ACTIVE,),
+    states=(ACTIVE, STOPPED, SHELVED_OFFLOADED, ERROR),
     initial=ACTIVE,
-    transitions=(),
+    transitions=(
+        t("stop", ACTIVE, STOPPED, f"{_MGR}.stop_instance -> driver.power_off @ pike"),
+        t("start", STOPPED, ACTIVE, f"{_MGR}.start_instance -> driver.power_on -> _hard_reboot @ pike"),
+        t("hard_reboot", ON_HOST, ACTIVE, f"{_MGR}.reboot_instance -> driver.reboot(hard) -> _hard_reboot @ pike"),
+        t("reboot_failed", ON_HOST, ERROR,
+          f"{_MGR}.reboot_instance (driver.reboot raised: _set_instance_obj_error_state) @ pike"),
+        t("shelve_offload", ON_HOST, SHELVED_OFFLOADED,
+          f"{_MGR}.shelve_instance -> _shelve_offload_instance (shelved_offload_time=0) @ pike"),
+        t("unshelve", SHELVED_OFFLOADED, ACTIVE, f"{_MGR}.unshelve_instance -> _prep_block_device, spawn @ pike"),
+    ),
     per_volume=False,
-    state_docs={ACTIVE: "running on its compute host, no task in progress, unlocked"},
+    state_docs={ACTIVE: "running on its compute host, no task in progress, unlocked",
+                STOPPED: "powered off on its host", SHELVED_OFFLOADED: "no host: nothing on any hypervisor",
+                ERROR: "a failed operation left it in ERROR; the API refuses a detach (409)"},
 )
 
 

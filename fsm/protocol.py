@@ -1,8 +1,9 @@
-"""The detach protocol as atomic steps (domain.md section 4 names), base = Nova 16.0.0 (Pike GA).
+"""The detach protocol, and the processes that interleave with it, as atomic steps.
 
-Each step cites the code it stands for; each outcome says which exception the real code
-raises and what it does with it. Release differences are outcomes guarded by a release
-switch (`when=`), never copies of a step (see `fsm/releases.py`).
+Step names are domain.md section 4's. The base is Nova 16.0.0 (Pike GA); behaviour that
+differs between releases is a step or outcome guarded by a release switch (`when=`, see
+`fsm/releases.py`), never a copy of a release. Each step cites the code it stands for; each
+outcome names the exception the real code raises and what it does with it.
 """
 
 from __future__ import annotations
@@ -11,19 +12,33 @@ from fsm import disk as d
 from fsm import request as r
 from fsm.attachment import ATTACHED
 from fsm.bdm import DESTROYED, PRESENT
-from fsm.instance import DETACH_ALLOWED
-from fsm.step import DATA, ROOT, Outcome, Step
-from fsm.volume import AVAILABLE, DETACHING
+from fsm.export import MAPPED, UNMAPPED
+from fsm.instance import ACTIVE, ERROR, ON_HOST, SHELVED_OFFLOADED, STOPPED
+from fsm.service import DOWN, UP
+from fsm.step import DATA, INSTANCE, ROOT, VOLUME, Effect, Outcome, Step
+from fsm.volume import AVAILABLE, DETACHING, RESERVED
 
-_NOT_IN_USE = (DETACHING, AVAILABLE)
+LEGACY = "legacy"
+NEW_STYLE = "attachment_id"
+STYLES = (LEGACY, NEW_STYLE)
+"""A volume's BDM either has no attachment_id (legacy Cinder calls) or has one (Queens+)."""
+
+_NOT_IN_USE = (DETACHING, AVAILABLE, RESERVED)
+_HOST = (*ON_HOST, ERROR)  # the domain exists on the host
+_SKIP = "disk_not_found_skips_disconnect"
+_ROLL = "device_detach_failed_rolls_back"
+_RETRY = "cinder_timeout_retried"
+_EVENTS = "event_based_detach"
+_OCATA = "bdm_destroyed_before_os_detach"
+_ABORT = "propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept"
+_ROLLS = "driver_detach: roll_detaching, then re-raise"
+
+# ---------------------------------------------------------------- nova-api
 
 API_GET_VOLUME = Step(
-    name="api.get_volume",
-    actor="nova-api",
+    name="api.get_volume", actor="nova-api", at=(r.IDLE,), binds_volume=True,
     cite="nova/api/openstack/compute/volumes.py VolumeAttachmentController.delete "
          "-> nova/volume/cinder.py API.get @ pike",
-    at=(r.IDLE,),
-    binds_volume=True,
     outcomes=(
         Outcome("ok", r.VOLUME_READ, note="the volume (and its attachments) read from Cinder"),
         Outcome("error", r.API_FAILED, fault=True, raises="CinderClientException",
@@ -32,132 +47,252 @@ API_GET_VOLUME = Step(
 )
 
 API_CHECK_BDM = Step(
-    name="api.check_bdm",
-    actor="nova-api",
+    name="api.check_bdm", actor="nova-api", at=(r.VOLUME_READ,),
     cite="nova/api/openstack/compute/volumes.py VolumeAttachmentController.delete "
          "(scan of BlockDeviceMappingList.get_by_instance_uuid) @ pike",
-    at=(r.VOLUME_READ,),
     outcomes=(
         Outcome("ok", r.BDM_FOUND, requires={"bdm": (PRESENT,)}, volume=DATA),
         Outcome("root", r.REJECTED, requires={"bdm": (PRESENT,)}, volume=ROOT,
-                raises="HTTPForbidden", handling="403 \"Can't detach root device volume\""),
+                raises="HTTPForbidden", handling="403 \"Can't detach root device volume\" (400 from Rocky)"),
         Outcome("not_found", r.REJECTED, requires={"bdm": (DESTROYED,)},
                 raises="HTTPNotFound", handling="404 \"volume_id not found\""),
     ),
 )
 
 API_CHECK_INSTANCE = Step(
-    name="api.check_instance",
-    actor="nova-api",
-    cite="nova/compute/api.py API.detach_volume decorators check_instance_lock, "
-         "check_instance_state (run after the BDM scan) @ pike",
-    at=(r.BDM_FOUND,),
+    name="api.check_instance", actor="nova-api", at=(r.BDM_FOUND,),
+    cite="nova/compute/api.py API.detach_volume decorators check_instance_lock, check_instance_state "
+         "(after the BDM scan); W+: check_instance_host(check_is_up=True) @ pike",
     outcomes=(
-        Outcome("ok", r.INSTANCE_CHECKED, requires={"instance": DETACH_ALLOWED}),
+        Outcome("ok", r.INSTANCE_CHECKED, requires={"instance": ON_HOST}, when={"api_compute_up_check": False}),
+        Outcome("ok", r.INSTANCE_CHECKED, requires={"instance": ON_HOST, "service": (UP,)},
+                when={"api_compute_up_check": True}),
+        Outcome("shelved_offloaded", r.OFFLOADED_CHECKED, requires={"instance": (SHELVED_OFFLOADED,)},
+                note="API.detach_volume takes _detach_volume_shelved_offloaded: all in nova-api"),
+        Outcome("invalid", r.REJECTED, requires={"instance": (ERROR,)},
+                raises="InstanceInvalidState", handling="HTTP 409"),
+        Outcome("service_down", r.REJECTED, requires={"instance": ON_HOST, "service": (DOWN,)},
+                raises="ServiceUnavailable", handling="HTTP 409", when={"api_compute_up_check": True}),
     ),
 )
 
-API_BEGIN_DETACHING = Step(
-    name="api.begin_detaching",
-    actor="nova-api",
-    cite="nova/compute/api.py API._detach_volume -> cinder/volume/api.py API.begin_detaching "
-         "(conditional update: a compare-and-swap) @ pike",
-    at=(r.INSTANCE_CHECKED,),
+_BEGIN_CITE = ("nova/compute/api.py API._detach_volume -> cinder/volume/api.py API.begin_detaching "
+               "(conditional update: a compare-and-swap) @ pike")
+
+
+def _begin(at: str, then: str, extra: dict[str, tuple[str, ...]], cite: str) -> Step:
+    return Step(
+        name="api.begin_detaching", actor="nova-api", at=(at,), cite=cite,
+        outcomes=(
+            Outcome("ok", then, requires=extra, fires=(("volume", "begin_detaching"),),
+                    note="Cinder in-use -> detaching"),
+            Outcome("invalid", r.REJECTED, requires={"volume": _NOT_IN_USE, **extra},
+                    raises="InvalidInput -> InvalidVolume", handling="HTTP 400; nothing changed",
+                    note="the compare-and-swap fails: the volume is not in-use/attached"),
+            Outcome("error", r.API_FAILED, requires=extra, fault=True, raises="CinderClientException",
+                    handling="HTTP 500; nothing changed"),
+        ),
+    )
+
+
+API_BEGIN_DETACHING = _begin(r.INSTANCE_CHECKED, r.DETACHING_BEGUN, {}, _BEGIN_CITE)
+API_BEGIN_DETACHING_OFFLOADED = _begin(
+    r.OFFLOADED_CHECKED, r.OFFLOADED_BEGUN, {"style": (LEGACY,)},
+    "nova/compute/api.py API._detach_volume_shelved_offloaded -> cinder API.begin_detaching "
+    "(Queens+: only without attachment_id) @ pike")
+
+API_DETACH_SHELVED_OFFLOADED = Step(
+    name="api.detach_shelved_offloaded", actor="nova-api", at=(r.OFFLOADED_BEGUN,),
+    cite="nova/compute/api.py API._local_cleanup_bdm_volumes (terminate_connection with the stashed "
+         "connector, os-detach; exceptions only logged; bdm.destroy() always) @ pike",
     outcomes=(
-        Outcome("ok", r.DETACHING_BEGUN, fires=(("volume", "begin_detaching"),),
-                note="Cinder in-use -> detaching"),
-        Outcome("invalid", r.REJECTED, requires={"volume": _NOT_IN_USE},
-                raises="InvalidInput -> InvalidVolume", handling="HTTP 400; nothing changed",
-                note="the compare-and-swap fails: the volume is not in-use/attached"),
-        Outcome("error", r.API_FAILED, fault=True, raises="CinderClientException",
-                handling="HTTP 500; nothing changed"),
+        Outcome("ok", r.COMPLETED, requires={"style": (LEGACY,)},
+                fires=(("export", "terminate_connection"), ("volume", "detach"), ("attachment", "detach"),
+                       ("bdm", "destroy")),
+                note="Cinder unmaps and detaches; the BDM is destroyed"),
+        Outcome("error", r.ABORTED, requires={"style": (LEGACY,)}, fires=(("bdm", "destroy"),), fault=True,
+                raises="VolumeBackendAPIException (HTTP 500)",
+                handling="logged only; bdm.destroy() still runs: Cinder keeps detaching with no BDM"),
     ),
+)
+
+API_DETACH_SHELVED_OFFLOADED_NEW = Step(
+    name="api.detach_shelved_offloaded", actor="nova-api", at=(r.OFFLOADED_CHECKED,),
+    cite="nova/compute/api.py API._local_cleanup_bdm_volumes (attachment_delete; exceptions only "
+         "logged; bdm.destroy() always) @ queens",
+    outcomes=(
+        Outcome("ok", r.COMPLETED, requires={"style": (NEW_STYLE,)},
+                fires=(("export", "terminate_connection"), ("attachment", "delete"),
+                       ("volume", "attachment_delete"), ("bdm", "destroy")),
+                note="attachment_delete; the BDM is destroyed"),
+        Outcome("error", r.ABORTED, requires={"style": (NEW_STYLE,)}, fires=(("bdm", "destroy"),), fault=True,
+                raises="VolumeBackendAPIException (HTTP 500)",
+                handling="logged only; bdm.destroy() still runs: the attachment stays with no BDM"),
+    ),
+    when={"new_style_attachments": True},
 )
 
 RPC_DETACH_VOLUME = Step(
-    name="rpc.detach_volume",
-    actor="nova-api",
+    name="rpc.detach_volume", actor="nova-api", at=(r.DETACHING_BEGUN,),
     cite="nova/compute/rpcapi.py ComputeAPI.detach_volume (a cast: the API answers 202 at once) @ pike",
-    at=(r.DETACHING_BEGUN,),
     outcomes=(
-        Outcome("ok", r.AT_COMPUTE, note="nova-compute receives the cast"),
+        Outcome("ok", r.AT_COMPUTE, requires={"service": (UP,)},
+                note="nova-compute takes the cast (it waits in the queue while the service is down)"),
         Outcome("lost", r.LOST, fault=True, handling="nobody is told; Cinder stays detaching",
-                note="the cast never reaches nova-compute (broker loss, compute down for good)"),
+                note="the cast never reaches nova-compute"),
     ),
 )
 
+# ---------------------------------------------------------------- nova-compute: guest detach
+
+_DRIVER_CHAIN = ("nova/compute/manager.py ComputeManager.detach_volume -> nova/virt/block_device.py "
+                 "DriverVolumeBlockDevice.driver_detach -> nova/virt/libvirt/driver.py LibvirtDriver.detach_volume")
+
 COMPUTE_DETACH_LIVE = Step(
-    name="compute.detach_live",
-    actor="nova-compute",
-    cite="nova/compute/manager.py ComputeManager.detach_volume -> nova/virt/block_device.py "
-         "DriverVolumeBlockDevice.driver_detach -> nova/virt/libvirt/driver.py "
-         "LibvirtDriver.detach_volume -> nova/virt/libvirt/guest.py "
-         "Guest.detach_device_with_retry (first attempt, CONFIG|LIVE in one call) @ pike",
-    at=(r.AT_COMPUTE,),
+    name="compute.detach_live", actor="nova-compute", at=(r.AT_COMPUTE,), needs_service=True, lock="detach_lock",
+    cite=f"{_DRIVER_CHAIN} -> nova/virt/libvirt/guest.py Guest.detach_device_with_retry "
+         "(first attempt: CONFIG|LIVE in one call; CONFIG only if the domain is not running) @ pike",
+    when={_EVENTS: False},
     outcomes=(
-        Outcome("ok", r.UNPLUG_REQUESTED, requires={"disk": (d.PERSISTENT_AND_LIVE, d.LIVE_UNPLUG_PENDING)},
+        Outcome("ok", r.UNPLUG_REQUESTED, requires={"instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
                 fires=(("disk", "detach_persistent_and_live"),),
                 note="disk removed from the persistent config; the guest is asked to unplug it"),
-        Outcome("not_found", r.DISK_NOT_FOUND, requires={"disk": (d.ABSENT,)},
+        Outcome("not_found", r.DISK_NOT_FOUND, requires={"instance": _HOST, "disk": (d.ABSENT,)},
                 raises="DeviceNotFound -> DiskNotFound",
-                handling="driver_detach logs a warning and carries on; the os-brick disconnect "
-                         "is skipped",
-                note="Guest.get_disk finds no such disk",
-                when={"disk_not_found_skips_disconnect": True}),
-        Outcome("error", r.ROLLING_BACK, requires={"disk": (d.PERSISTENT_AND_LIVE, d.LIVE_UNPLUG_PENDING)},
-                fault=True, raises="libvirtError",
-                handling="driver_detach: roll_detaching, then re-raise",
+                handling="driver_detach logs a warning and carries on; the os-brick disconnect is skipped",
+                note="Guest.get_disk finds no such disk", when={_SKIP: True}),
+        Outcome("not_found", r.GUEST_RELEASED, requires={"instance": _HOST, "disk": (d.ABSENT,)},
+                raises="DeviceNotFound", handling="logged at info; the disconnect still runs",
+                note="Guest.get_disk finds no such disk", when={_SKIP: False}),
+        Outcome("domain_gone", r.GUEST_RELEASED, requires={"instance": (SHELVED_OFFLOADED,)},
+                raises="InstanceNotFound", handling="warning 'instance disappeared'; the disconnect still runs",
+                note="the instance was shelved-offloaded meanwhile: no domain on this host"),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
+                fault=True, raises="libvirtError", handling=_ROLLS,
                 note="libvirt refuses the detach; nothing changed in the guest"),
     ),
 )
 
+COMPUTE_DETACH_PERSISTENT = Step(
+    name="compute.detach_persistent", actor="nova-compute", at=(r.AT_COMPUTE,), needs_service=True,
+    lock="detach_lock", when={_EVENTS: True},
+    cite=f"{_DRIVER_CHAIN} -> _detach_with_retry -> _detach_from_persistent (CONFIG only, once, "
+         "never retried) @ wallaby-eom",
+    outcomes=(
+        Outcome("ok", r.PERSISTENT_DETACHED,
+                requires={"instance": _HOST, "disk": (d.PERSISTENT_AND_LIVE, d.PERSISTENT_AND_LIVE_PENDING,
+                                                      d.PERSISTENT)},
+                fires=(("disk", "detach_persistent"),), note="disk removed from the persistent config"),
+        Outcome("live_only", r.PERSISTENT_DETACHED, requires={"instance": _HOST, "disk": (d.LIVE, d.LIVE_UNPLUG_PENDING)},
+                note="the persistent config no longer has it: only the live detach is left"),
+        Outcome("not_found", r.GUEST_RELEASED, requires={"instance": _HOST, "disk": (d.ABSENT,)},
+                raises="DeviceNotFound", handling="logged; the disconnect still runs"),
+        Outcome("domain_gone", r.GUEST_RELEASED, requires={"instance": (SHELVED_OFFLOADED,)},
+                raises="InstanceNotFound", handling="warning 'instance disappeared'; the disconnect still runs"),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": _HOST, "disk": d.ALL[:-1]}, fault=True,
+                raises="libvirtError", handling=_ROLLS),
+    ),
+)
+
+COMPUTE_DETACH_LIVE_EVENTS = Step(
+    name="compute.detach_live", actor="nova-compute", at=(r.PERSISTENT_DETACHED,), needs_service=True,
+    lock="detach_lock", when={_EVENTS: True},
+    cite="nova/virt/libvirt/driver.py LibvirtDriver._detach_from_live_with_retry -> "
+         "_detach_from_live_and_wait_for_event (LIVE only, then wait for libvirt's event) @ wallaby-eom",
+    outcomes=(
+        Outcome("ok", r.UNPLUG_REQUESTED, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES},
+                fires=(("disk", "detach_live"),), note="the guest is asked to unplug the disk"),
+        Outcome("not_live", r.GUEST_RELEASED, requires={"disk": (d.ABSENT, d.PERSISTENT)},
+                note="the live domain does not have it (domain not running): nothing to wait for"),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES}, fault=True,
+                raises="libvirtError", handling=_ROLLS),
+    ),
+)
+
 GUEST_ACK_UNPLUG = Step(
-    name="guest.ack_unplug",
-    actor="libvirt/guest",
+    name="guest.ack_unplug", actor="libvirt/guest", scope=VOLUME,
     cite="guest OS ACPI hot-unplug acknowledgement; libvirt drops the disk from the live XML "
          "(nova/virt/libvirt/guest.py Guest.get_disk then no longer finds it) @ pike",
     outcomes=(
-        Outcome("ok", fires=(("disk", "ack_unplug"),),
+        Outcome("ok", requires={"instance": (ACTIVE,)}, fires=(("disk", "ack_unplug"),),
                 note="the guest lets go of the disk, whenever it gets to it (or never)"),
     ),
 )
 
-COMPUTE_WAIT_AND_RETRY_DETACH = Step(
-    name="compute.wait_and_retry_detach",
-    actor="nova-compute",
-    cite="nova/virt/libvirt/guest.py Guest.detach_device_with_retry._do_wait_and_retry_detach "
-         "(RetryDecorator max_retry_count=7, re-reads the live XML, live-only retry) @ pike",
-    at=(r.UNPLUG_REQUESTED,),
+GUEST_REMOVAL_FAILED = Step(
+    name="guest.removal_failed", actor="libvirt/guest", scope=VOLUME, when={_EVENTS: True},
+    cite="libvirt VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, handled by nova/virt/libvirt/driver.py "
+         "LibvirtDriver._detach_from_live_and_wait_for_event @ wallaby-eom",
     outcomes=(
-        Outcome("ok", r.GUEST_RELEASED, requires={"disk": (d.ABSENT,)},
-                note="the live XML no longer has the disk"),
-        Outcome("not_found", r.DISK_NOT_FOUND, requires={"disk": (d.ABSENT,)},
+        Outcome("ok", requires={"instance": (ACTIVE,)}, fires=(("disk", "refuse_unplug"),),
+                note="the guest refuses the unplug; libvirt emits device-removal-failed"),
+    ),
+)
+
+_GONE = (d.ABSENT,)
+_WAIT_GONE = {"disk": _GONE}
+_DDF = "DeviceDetachFailed: Unable to detach from guest transient domain."
+
+COMPUTE_WAIT_AND_RETRY_DETACH = Step(
+    name="compute.wait_and_retry_detach", actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
+    lock="detach_lock", when={_EVENTS: False},
+    cite="nova/virt/libvirt/guest.py Guest.detach_device_with_retry._do_wait_and_retry_detach "
+         "(RetryDecorator max_retry_count=7: re-reads the XML, live-only retry) @ pike",
+    outcomes=(
+        Outcome("ok", r.GUEST_RELEASED, requires=_WAIT_GONE, note="the XML no longer has the disk"),
+        Outcome("ok", r.GUEST_RELEASED, requires={"instance": (ACTIVE,), "disk": (d.PERSISTENT,)},
+                note="the live XML no longer has the disk (the persistent config has it again)"),
+        Outcome("not_found", r.DISK_NOT_FOUND, requires=_WAIT_GONE,
                 raises="libvirtError VIR_ERR_OPERATION_FAILED 'not found' -> DeviceNotFound -> DiskNotFound",
                 handling="escapes the retry loop; driver_detach logs a warning and carries on; "
                          "the os-brick disconnect is skipped",
-                note="the guest's ack lands between the XML re-read and the live-only retry",
-                when={"disk_not_found_skips_disconnect": True}),
-        Outcome("timeout", r.ROLLING_BACK, requires={"disk": (d.LIVE_UNPLUG_PENDING,)},
+                note="the guest's ack lands between the XML re-read and the live-only retry", when={_SKIP: True}),
+        Outcome("timeout", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES},
+                fires=(("disk", "detach_live"),), fault=True, raises=_DDF, handling=_ROLLS,
+                note="the guest never acknowledged within the retries (about 56 s)", when={_ROLL: True}),
+        Outcome("timeout", r.ABORTED, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES},
+                fires=(("disk", "detach_live"),), fault=True, raises=_DDF,
+                handling="driver_detach's DeviceDetachFailed branch logs 'Guest refused to detach volume' "
+                         "and re-raises without roll_detaching",
+                note="the guest never acknowledged within the retries", when={_ROLL: False}),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES}, fault=True,
+                raises="libvirtError", handling=_ROLLS, note="libvirt fails the live-only retry"),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": (STOPPED,), "disk": (d.PERSISTENT,)}, fault=True,
+                raises="libvirtError (domain is not running)", handling=_ROLLS,
+                note="the instance was stopped meanwhile: the persistent XML still lists the disk"),
+    ),
+)
+
+COMPUTE_WAIT_FOR_EVENT = Step(
+    name="compute.wait_and_retry_detach", actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
+    lock="detach_lock", when={_EVENTS: True},
+    cite="nova/virt/libvirt/driver.py LibvirtDriver._detach_from_live_with_retry "
+         "([libvirt]device_detach_attempts=8, device_detach_timeout=20 s each) @ wallaby-eom",
+    outcomes=(
+        Outcome("ok", r.GUEST_RELEASED, requires={"disk": (d.ABSENT, d.PERSISTENT)},
+                note="DEVICE_REMOVED arrived (or the live XML no longer has the disk)"),
+        Outcome("removal_failed", r.ROLLING_BACK, requires={"instance": (ACTIVE,),
+                                                             "disk": (d.LIVE, d.PERSISTENT_AND_LIVE)},
+                fault=True, raises="DeviceDetachFailed (device removal failed)", handling=_ROLLS,
+                note="libvirt reported DEVICE_REMOVAL_FAILED: no retry"),
+        Outcome("timeout", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.PENDING},
                 fires=(("disk", "detach_live"),), fault=True,
-                raises="DeviceDetachFailed: Unable to detach from guest transient domain.",
-                handling="driver_detach: roll_detaching, then re-raise",
-                note="the guest never acknowledged within the retries (about 56 s)"),
-        Outcome("error", r.ROLLING_BACK, requires={"disk": (d.LIVE_UNPLUG_PENDING,)}, fault=True,
-                raises="libvirtError", handling="driver_detach: roll_detaching, then re-raise",
-                note="libvirt fails the live-only retry"),
+                raises="DeviceDetachFailed: Run out of retry while detaching device", handling=_ROLLS,
+                note="no event in any of the attempts (about 160 s)"),
+        Outcome("error", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES}, fault=True,
+                raises="libvirtError", handling=_ROLLS),
     ),
 )
 
 COMPUTE_DISCONNECT_VOLUME = Step(
-    name="compute.disconnect_volume",
-    actor="os-brick",
+    name="compute.disconnect_volume", actor="os-brick", at=(r.GUEST_RELEASED,), needs_service=True,
+    lock="detach_lock",
     cite="nova/virt/libvirt/driver.py LibvirtDriver.detach_volume -> _disconnect_volume -> "
          "os_brick/initiator/connectors/iscsi.py ISCSIConnector.disconnect_volume @ pike",
-    at=(r.GUEST_RELEASED,),
     outcomes=(
         Outcome("ok", r.HOST_DISCONNECTED, fires=(("connection", "disconnect_volume"),),
                 note="iSCSI session logged out, /dev/disk/by-path link gone"),
-        Outcome("error", r.ROLLING_BACK, fault=True,
+        Outcome("error", r.ROLLING_BACK, requires={"connection": ("connected",)}, fault=True,
                 raises="ProcessExecutionError / VolumePathNotRemoved",
                 handling="inside driver_detach's try: roll_detaching, then re-raise",
                 note="os-brick fails with force=False: the first error stops the cleanup"),
@@ -165,11 +300,10 @@ COMPUTE_DISCONNECT_VOLUME = Step(
 )
 
 COMPUTE_ROLL_DETACHING = Step(
-    name="compute.roll_detaching",
-    actor="nova-compute",
+    name="compute.roll_detaching", actor="nova-compute", at=(r.ROLLING_BACK,), needs_service=True,
+    lock="detach_lock",
     cite="nova/virt/block_device.py DriverVolumeBlockDevice.driver_detach -> "
          "cinder/volume/api.py API.roll_detaching @ pike",
-    at=(r.ROLLING_BACK,),
     outcomes=(
         Outcome("ok", r.ROLLED_BACK, fires=(("volume", "roll_detaching"),),
                 handling="the driver's exception is re-raised: instance fault, no other cleanup",
@@ -180,73 +314,298 @@ COMPUTE_ROLL_DETACHING = Step(
     ),
 )
 
+# ---------------------------------------------------------------- nova-compute: Cinder calls
+
 COMPUTE_TERMINATE_CONNECTION = Step(
-    name="compute.terminate_connection",
-    actor="cinder",
+    name="compute.terminate_connection", actor="cinder", at=(r.HOST_DISCONNECTED, r.DISK_NOT_FOUND),
+    needs_service=True, lock="detach_lock",
     cite="nova/virt/block_device.py DriverVolumeBlockDevice.detach -> nova/volume/cinder.py "
          "API.terminate_connection -> cinder/volume/manager.py VolumeManager.terminate_connection @ pike",
-    at=(r.HOST_DISCONNECTED, r.DISK_NOT_FOUND),
     outcomes=(
-        Outcome("ok", r.CONNECTION_TERMINATED, fires=(("export", "terminate_connection"),),
+        Outcome("ok", r.CONNECTION_TERMINATED, requires={"style": (LEGACY,)},
+                fires=(("export", "terminate_connection"),),
                 note="the array unmaps the LUN from the host's initiator group"),
-        Outcome("error", r.ABORTED, fault=True, raises="VolumeBackendAPIException (HTTP 500)",
-                handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
+        Outcome("error", r.ABORTED, requires={"style": (LEGACY,)}, fault=True,
+                raises="VolumeBackendAPIException (HTTP 500)", handling=_ABORT,
                 note="the backend fails to unmap"),
-        Outcome("timeout", r.ABORTED, fires=(("export", "terminate_connection"),), fault=True,
+        Outcome("timeout", r.ABORTED, requires={"style": (LEGACY,)}, fires=(("export", "terminate_connection"),),
+                fault=True, raises="MessagingTimeout in cinder-api (HTTP 500)", handling=_ABORT,
+                note="cinder-volume unmaps, but its answer comes after rpc_response_timeout",
+                when={_RETRY: False}),
+        Outcome("timeout", r.CONNECTION_TERMINATED, requires={"style": (LEGACY,)},
+                fires=(("export", "terminate_connection"),), fault=True,
                 raises="MessagingTimeout in cinder-api (HTTP 500)",
-                handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
-                note="cinder-volume unmaps, but its answer comes after rpc_response_timeout"),
+                handling="retried on 500: the second call finds nothing to unmap and succeeds",
+                when={_RETRY: True}),
     ),
 )
 
 COMPUTE_CINDER_DETACH = Step(
-    name="compute.cinder_detach",
-    actor="cinder",
-    cite="nova/virt/block_device.py DriverVolumeBlockDevice.detach -> nova/volume/cinder.py "
-         "API.detach -> cinder/volume/manager.py VolumeManager.detach_volume @ pike",
-    at=(r.CONNECTION_TERMINATED,),
+    name="compute.cinder_detach", actor="cinder", at=(r.CONNECTION_TERMINATED,), needs_service=True,
+    lock="detach_lock", when={_OCATA: False},
+    cite="nova/virt/block_device.py DriverVolumeBlockDevice.detach -> nova/volume/cinder.py API.detach -> "
+         "cinder/volume/manager.py VolumeManager.detach_volume @ pike",
     outcomes=(
         Outcome("ok", r.CINDER_DETACHED, fires=(("volume", "detach"), ("attachment", "detach")),
                 note="attachment soft-deleted; no attachment left, so available/detached"),
         Outcome("error", r.ABORTED, requires={"attachment": (ATTACHED,)},
                 fires=(("attachment", "detach_failed"),), fault=True,
-                raises="VolumeBackendAPIException (HTTP 500)",
-                handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
+                raises="VolumeBackendAPIException (HTTP 500)", handling=_ABORT,
                 note="driver.detach_volume fails: attachment error_detaching, volume stays detaching"),
         Outcome("export_error", r.ABORTED, fault=True, raises="RemoveExportException (HTTP 500)",
-                handling="propagates out of ComputeManager.detach_volume: no roll_detaching, BDM kept",
-                note="driver.remove_export fails: nothing changes in Cinder's DB"),
+                handling=_ABORT, note="driver.remove_export fails: nothing changes in Cinder's DB"),
         Outcome("timeout", r.ABORTED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
+                raises="MessagingTimeout in cinder-api (HTTP 500)", handling="propagates: BDM kept",
+                note="cinder-volume finishes the detach, but its answer comes after rpc_response_timeout",
+                when={_RETRY: False}),
+        Outcome("timeout", r.CINDER_DETACHED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
                 raises="MessagingTimeout in cinder-api (HTTP 500)",
-                handling="propagates out of ComputeManager.detach_volume: BDM kept",
-                note="cinder-volume finishes the detach, but its answer comes after rpc_response_timeout"),
+                handling="retried on 500: the attachment is gone, finish_detach recomputes: success",
+                when={_RETRY: True}),
     ),
 )
 
 COMPUTE_DESTROY_BDM = Step(
-    name="compute.destroy_bdm",
-    actor="nova-compute",
-    cite="nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy() after the "
-         "Cinder calls) @ pike",
-    at=(r.CINDER_DETACHED,),
+    name="compute.destroy_bdm", actor="nova-compute", at=(r.CINDER_DETACHED,), needs_service=True,
+    lock="detach_lock", when={_OCATA: False},
+    cite="nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy() after the Cinder calls) @ pike",
+    outcomes=(Outcome("ok", r.COMPLETED, fires=(("bdm", "destroy"),), note="Nova forgets the volume"),),
+)
+
+OCATA_DESTROY_BDM = Step(
+    name="compute.destroy_bdm", actor="nova-compute", at=(r.CONNECTION_TERMINATED,), needs_service=True,
+    lock="detach_lock", when={_OCATA: True},
+    cite="nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy() before os-detach) @ ocata",
+    outcomes=(Outcome("ok", r.BDM_DESTROYED, fires=(("bdm", "destroy"),), note="Nova forgets the volume"),),
+)
+
+OCATA_CINDER_DETACH = Step(
+    name="compute.cinder_detach", actor="cinder", at=(r.BDM_DESTROYED,), needs_service=True,
+    lock="detach_lock", when={_OCATA: True},
+    cite="nova/compute/manager.py ComputeManager._detach_volume -> nova/volume/cinder.py API.detach "
+         "(after bdm.destroy()) @ ocata",
     outcomes=(
-        Outcome("ok", r.COMPLETED, fires=(("bdm", "destroy"),), note="Nova forgets the volume"),
+        Outcome("ok", r.COMPLETED, fires=(("volume", "detach"), ("attachment", "detach"))),
+        Outcome("error", r.ABORTED, requires={"attachment": (ATTACHED,)},
+                fires=(("attachment", "detach_failed"),), fault=True,
+                raises="VolumeBackendAPIException (HTTP 500)",
+                handling="propagates: the BDM is already gone, Cinder stays detaching"),
+        Outcome("timeout", r.ABORTED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
+                raises="MessagingTimeout in cinder-api (HTTP 500)", handling="propagates"),
+    ),
+)
+
+COMPUTE_ATTACHMENT_DELETE = Step(
+    name="compute.attachment_delete", actor="cinder", at=(r.HOST_DISCONNECTED, r.DISK_NOT_FOUND),
+    needs_service=True, lock="detach_lock", when={"new_style_attachments": True},
+    cite="nova/virt/block_device.py DriverVolumeBlockDevice._do_detach -> nova/volume/cinder.py "
+         "API.attachment_delete -> cinder/volume/manager.py VolumeManager.attachment_delete @ queens",
+    outcomes=(
+        Outcome("ok", r.CINDER_DETACHED, requires={"style": (NEW_STYLE,)},
+                fires=(("export", "terminate_connection"), ("attachment", "delete"),
+                       ("volume", "attachment_delete")),
+                note="Cinder unmaps, deletes the attachment; none left: available"),
+        Outcome("error", r.ABORTED, requires={"style": (NEW_STYLE,)}, fault=True,
+                raises="VolumeBackendAPIException (HTTP 500)", handling=_ABORT,
+                note="driver.terminate_connection fails: attachment and volume untouched"),
+        Outcome("timeout", r.ABORTED, requires={"style": (NEW_STYLE,)},
+                fires=(("export", "terminate_connection"), ("attachment", "delete"),
+                       ("volume", "attachment_delete")), fault=True,
+                raises="MessagingTimeout in cinder-api (HTTP 500)", handling=_ABORT,
+                note="cinder-volume finishes, the answer comes too late",
+                when={"attachment_delete_ignores_404": False}),
+        Outcome("timeout", r.CINDER_DETACHED, requires={"style": (NEW_STYLE,)},
+                fires=(("export", "terminate_connection"), ("attachment", "delete"),
+                       ("volume", "attachment_delete")), fault=True,
+                raises="MessagingTimeout in cinder-api (HTTP 500)",
+                handling="retried on 500; the retry's 404 counts as success",
+                when={"attachment_delete_ignores_404": True}),
+    ),
+)
+
+# ---------------------------------------------------------------- processes that interleave
+
+_REBUILD = (
+    Effect({"bdm": (PRESENT,), "export": (MAPPED,)}, (("disk", "rebuild"), ("connection", "connect_volume"))),
+    Effect({"bdm": (DESTROYED,)}, (("disk", "undefine"),)),
+)
+_REBUILD_FAILS = (
+    Effect({"bdm": (PRESENT,), "export": (UNMAPPED,)}, (("disk", "undefine"), ("connection", "disconnect_volume"))),
+    Effect({"bdm": (PRESENT,), "export": (MAPPED,)}, (("disk", "undefine"), ("connection", "disconnect_volume"))),
+    Effect({"bdm": (DESTROYED,)}, (("disk", "undefine"),)),
+)
+_REBUILD_NOTE = "the domain is destroyed (every BDM volume disconnected) and rebuilt from the BDMs"
+
+COMPUTE_STOP = Step(
+    name="compute.stop", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
+    cite="nova/compute/manager.py ComputeManager.stop_instance -> nova/virt/libvirt/driver.py "
+         "LibvirtDriver.power_off (volumes stay connected) @ pike",
+    outcomes=(
+        Outcome("ok", requires={"instance": (ACTIVE,)}, fires=(("instance", "stop"),),
+                each_volume=(Effect({}, (("disk", "power_off"),)),), note="the domain is shut off"),
+    ),
+)
+
+COMPUTE_START = Step(
+    name="compute.start", actor="nova-compute", scope=INSTANCE, needs_service=True,
+    cite="nova/compute/manager.py ComputeManager.start_instance (no instance lock, in every release) -> "
+         "LibvirtDriver.power_on -> _hard_reboot @ pike",
+    outcomes=(
+        Outcome("ok", requires={"instance": (STOPPED,)}, fires=(("instance", "start"),), each_volume=_REBUILD,
+                note=_REBUILD_NOTE),
+        Outcome("error", requires={"instance": (STOPPED,)}, fires=(("instance", "reboot_failed"),),
+                each_volume=_REBUILD_FAILS, needs_effect=0, fault=True,
+                raises="VolumeDeviceNotFound (os-brick connect)", handling="instance set to ERROR",
+                note="a BDM's LUN is no longer mapped: the reconnect fails"),
+    ),
+)
+
+COMPUTE_HARD_REBOOT = Step(
+    name="compute.hard_reboot", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="reboot_lock",
+    cite="nova/compute/manager.py ComputeManager.reboot_instance -> nova/virt/libvirt/driver.py "
+         "LibvirtDriver._hard_reboot (XML rebuilt from block_device_info) @ pike",
+    outcomes=(
+        Outcome("ok", requires={"instance": _HOST}, fires=(("instance", "hard_reboot"),), each_volume=_REBUILD,
+                note=_REBUILD_NOTE),
+        Outcome("error", requires={"instance": _HOST}, fires=(("instance", "reboot_failed"),),
+                each_volume=_REBUILD_FAILS, needs_effect=0, fault=True,
+                raises="VolumeDeviceNotFound (os-brick connect)", handling="instance set to ERROR",
+                note="a BDM's LUN is no longer mapped: the reconnect fails"),
+    ),
+)
+
+COMPUTE_SHELVE_OFFLOAD_GA = Step(
+    name="compute.shelve_offload", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
+    when={"shelve_offload_terminates_connections": False},
+    cite="nova/compute/manager.py ComputeManager.shelve_instance -> _shelve_offload_instance -> "
+         "driver.destroy only: no Cinder call at all (LP#1547142, fixed in 15.1.0 / 16.0.1) @ pike",
+    outcomes=(
+        Outcome("ok", requires={"instance": ON_HOST}, fires=(("instance", "shelve_offload"),),
+                each_volume=(
+                    Effect({"bdm": (PRESENT,)}, (("disk", "undefine"), ("connection", "disconnect_volume"))),
+                    Effect({"bdm": (DESTROYED,)}, (("disk", "undefine"),)),
+                ),
+                note="powered off, domain destroyed, volumes disconnected; the array keeps the LUNs mapped"),
+    ),
+)
+
+COMPUTE_SHELVE_OFFLOAD = Step(
+    name="compute.shelve_offload", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
+    when={"shelve_offload_terminates_connections": True},
+    cite="nova/compute/manager.py ComputeManager.shelve_instance -> _shelve_offload_instance -> "
+         "driver.destroy, _terminate_volume_connections (BDMs kept, no os-detach) @ pike-eol",
+    outcomes=(
+        Outcome("ok", requires={"instance": ON_HOST}, fires=(("instance", "shelve_offload"),),
+                each_volume=(
+                    Effect({"bdm": (PRESENT,), "style": (LEGACY,)},
+                           (("disk", "undefine"), ("connection", "disconnect_volume"),
+                            ("export", "terminate_connection"))),
+                    Effect({"bdm": (PRESENT,), "style": (NEW_STYLE,)},
+                           (("disk", "undefine"), ("connection", "disconnect_volume"),
+                            ("export", "terminate_connection"), ("attachment", "shelve_reserve"),
+                            ("volume", "shelve_reserve"))),
+                    Effect({"bdm": (DESTROYED,)}, (("disk", "undefine"),)),
+                ),
+                note="powered off, domain destroyed, connections terminated; BDMs kept, no host"),
+    ),
+)
+
+COMPUTE_UNSHELVE = Step(
+    name="compute.unshelve", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
+    cite="nova/compute/manager.py ComputeManager.unshelve_instance -> _prep_block_device "
+         "(legacy: initialize_connection, os-attach if detached; new-style: attachment_update + "
+         "attachment_complete) -> spawn @ pike",
+    outcomes=(
+        Outcome("ok", requires={"instance": (SHELVED_OFFLOADED,)}, fires=(("instance", "unshelve"),),
+                each_volume=(
+                    Effect({"bdm": (PRESENT,), "style": (LEGACY,)},
+                           (("export", "initialize_connection"), ("connection", "connect_volume"),
+                            ("disk", "rebuild"), ("volume", "os_attach"), ("attachment", "os_attach"))),
+                    Effect({"bdm": (PRESENT,), "style": (NEW_STYLE,)},
+                           (("export", "initialize_connection"), ("connection", "connect_volume"),
+                            ("disk", "rebuild"), ("attachment", "attachment_complete"),
+                            ("volume", "attachment_complete"))),
+                    Effect({"bdm": (DESTROYED,)}),
+                ),
+                note="spawned on a host with every BDM volume connected"),
+    ),
+)
+
+COMPUTE_CRASH = Step(
+    name="compute.crash", actor="nova-compute", scope=INSTANCE, needs_service=True,
+    cite="nova-compute dies: RPC handlers in flight vanish, the in-process instance lock with them "
+         "(nova/compute/manager.py ComputeManager) @ pike",
+    outcomes=(Outcome("ok", fires=(("service", "crash"), ("lock", "crash")), each_request="crash",
+                      fault=True, handling="nothing resumes the requests it was running"),),
+)
+
+COMPUTE_RESTART = Step(
+    name="compute.restart", actor="nova-compute", scope=INSTANCE,
+    cite="nova/compute/manager.py ComputeManager.init_host -> _init_instance (nothing for detaching "
+         "volumes or half-detached BDMs) @ pike",
+    outcomes=(Outcome("ok", requires={"service": (DOWN,)}, fires=(("service", "restart"),)),),
+)
+
+# ---------------------------------------------------------------- operator recovery
+
+_STUCK = {"volume": (DETACHING,)}
+"""Operators act on a volume left stuck in `detaching` once no detach is in flight (recovery,
+not misuse: resetting a healthy volume is a hazard by design, Cinder spec force-detach)."""
+
+OPERATOR_RESET_STATE = Step(
+    name="operator.reset_state", actor="operator", scope=VOLUME, at_rest=True,
+    cite="cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status (`cinder reset-state`: "
+         "a DB update, no driver call) @ pike",
+    outcomes=(
+        Outcome("available", requires=_STUCK, volume=DATA,
+                fires=(("volume", "reset_available"), ("attachment", "reset_detached")),
+                note="--state available --attach-status detached: attachments deleted in the DB only"),
+        Outcome("in_use", requires=_STUCK, volume=DATA,
+                fires=(("volume", "reset_in_use"),), note="--state in-use: the status only"),
+    ),
+)
+
+_FORCE_CITE = ("cinder/api/contrib/admin_actions.py VolumeAdminController._force_detach "
+               "(terminate_connection with no connector: every initiator, then detach) @ pike")
+_FORCE_OK = Outcome("ok", volume=DATA, requires=_STUCK, fires=(("export", "terminate_connection"), ("volume", "detach"),
+                                               ("attachment", "detach")),
+                    note="the array unmaps the LUN everywhere, Cinder detaches")
+_FORCE_ERROR = Outcome("error", volume=DATA, requires=_STUCK, fault=True, raises="VolumeBackendAPIException (HTTP 500)",
+                       handling="detach is skipped; nothing changes")
+
+OPERATOR_FORCE_DETACH = Step(
+    name="operator.force_detach", actor="operator", scope=VOLUME, at_rest=True, cite=_FORCE_CITE,
+    when={"cinder_attachment_deletion_allowed": False}, outcomes=(_FORCE_OK, _FORCE_ERROR),
+)
+
+OPERATOR_FORCE_DETACH_GUARDED = Step(
+    name="operator.force_detach", actor="operator", scope=VOLUME, at_rest=True,
+    when={"cinder_attachment_deletion_allowed": True},
+    cite="cinder/volume/api.py API.attachment_deletion_allowed (OSSA-2023-003: without a service token, "
+         "409 while Nova uses the attachment) @ master",
+    outcomes=(
+        Outcome("ok", volume=DATA, requires={**_STUCK, "style": (LEGACY,)}, fires=_FORCE_OK.fires,
+                note=_FORCE_OK.note),
+        Outcome("ok", volume=DATA, requires={**_STUCK, "style": (NEW_STYLE,), "bdm": (DESTROYED,)},
+                fires=_FORCE_OK.fires, note=_FORCE_OK.note),
+        Outcome("error", volume=DATA, requires={**_STUCK, "style": (LEGACY,)}, fault=True,
+                raises=_FORCE_ERROR.raises, handling=_FORCE_ERROR.handling),
+        Outcome("rejected", volume=DATA, requires={**_STUCK, "style": (NEW_STYLE,), "bdm": (PRESENT,)},
+                raises="ConflictNovaUsingAttachment (HTTP 409)", handling="nothing changes",
+                note="Nova still lists the attachment: only a service may delete it"),
     ),
 )
 
 STEPS: tuple[Step, ...] = (
-    API_GET_VOLUME,
-    API_CHECK_BDM,
-    API_CHECK_INSTANCE,
-    API_BEGIN_DETACHING,
-    RPC_DETACH_VOLUME,
-    COMPUTE_DETACH_LIVE,
-    GUEST_ACK_UNPLUG,
-    COMPUTE_WAIT_AND_RETRY_DETACH,
-    COMPUTE_DISCONNECT_VOLUME,
-    COMPUTE_ROLL_DETACHING,
-    COMPUTE_TERMINATE_CONNECTION,
-    COMPUTE_CINDER_DETACH,
-    COMPUTE_DESTROY_BDM,
+    API_GET_VOLUME, API_CHECK_BDM, API_CHECK_INSTANCE, API_BEGIN_DETACHING, API_BEGIN_DETACHING_OFFLOADED,
+    API_DETACH_SHELVED_OFFLOADED, API_DETACH_SHELVED_OFFLOADED_NEW, RPC_DETACH_VOLUME,
+    COMPUTE_DETACH_LIVE, COMPUTE_DETACH_PERSISTENT, COMPUTE_DETACH_LIVE_EVENTS, GUEST_ACK_UNPLUG,
+    GUEST_REMOVAL_FAILED, COMPUTE_WAIT_AND_RETRY_DETACH, COMPUTE_WAIT_FOR_EVENT, COMPUTE_DISCONNECT_VOLUME,
+    COMPUTE_ROLL_DETACHING, COMPUTE_TERMINATE_CONNECTION, COMPUTE_CINDER_DETACH, COMPUTE_DESTROY_BDM,
+    OCATA_DESTROY_BDM, OCATA_CINDER_DETACH, COMPUTE_ATTACHMENT_DELETE,
+    COMPUTE_STOP, COMPUTE_START, COMPUTE_HARD_REBOOT, COMPUTE_SHELVE_OFFLOAD_GA, COMPUTE_SHELVE_OFFLOAD,
+    COMPUTE_UNSHELVE,
+    COMPUTE_CRASH, COMPUTE_RESTART, OPERATOR_RESET_STATE, OPERATOR_FORCE_DETACH, OPERATOR_FORCE_DETACH_GUARDED,
 )
-"""Every protocol step of the base model, in the order a detach runs them."""
+"""Every step of the base model; a release keeps those whose `when` its switches satisfy."""
+

@@ -1,15 +1,19 @@
 """Protocol steps: atomic actions over the component lifecycles.
 
-A step is one atomic action of the detach protocol, named in the domain vocabulary
-(domain.md section 4). Like a TLA+ action it has a guard, an effect and (implicitly)
-everything else unchanged:
+A step is one atomic action of the detach protocol or of a process that interleaves with
+it, named in the domain vocabulary (domain.md section 4). Like a TLA+ action it has a
+guard, an effect and (implicitly) everything else unchanged:
 
-- guard: the request is at one of `at` (request-bound steps), the outcome's
-  `requires` holds (component -> allowed states), and every trigger in `fires` is
-  valid from the component's current state;
+- guard: the request is at one of `at` (request steps), the outcome's `requires` holds
+  (component -> allowed states), and every trigger in `fires` is valid from the
+  component's current state;
 - effect: the request moves to `then`, each fired trigger moves its component;
-- outcomes: the alternatives the real code allows (`ok`, and faults such as
-  `error`, `timeout`, `lost`), each with the exception raised and what the code does with it.
+- outcomes: the alternatives the real code allows (`ok`, and faults such as `error`,
+  `timeout`, `lost`), each with the exception raised and what the code does with it.
+
+Three scopes: a request step is bound to one request and the volume it is about; a volume
+step (the guest, an operator) to one volume; an instance step (stop, reboot, shelve,
+crash, ...) to the whole instance, with `each_volume` effects chosen per volume.
 """
 
 from __future__ import annotations
@@ -18,6 +22,18 @@ from dataclasses import dataclass, field
 
 ROOT = "root"
 DATA = "data"
+
+REQUEST = "request"
+VOLUME = "volume"
+INSTANCE = "instance"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """For instance steps: fires `fires` on each volume whose components match `when`."""
+
+    when: dict[str, tuple[str, ...]]
+    fires: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,13 @@ class Outcome:
     then: str | None = None
     requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fires: tuple[tuple[str, str], ...] = ()
+    each_volume: tuple[Effect, ...] = ()
+    """Instance steps: per volume, the one effect whose `when` holds (a volume matching none
+    disables the outcome)."""
+    needs_effect: int | None = None
+    """Instance steps: the outcome is enabled only if some volume takes effect number N."""
+    each_request: str | None = None
+    """A request-lifecycle trigger fired on every request (e.g. a crash ends those in compute)."""
     volume: str | None = None  # ROOT or DATA: the bound volume must be of that kind
     fault: bool = False
     raises: str = ""
@@ -38,14 +61,20 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Step:
-    """One protocol step; `at` lists the request states it runs from (None: not a request step)."""
+    """One protocol step. Several declarations may share a name (disjoint `at` or `when`)."""
 
     name: str
     actor: str
     cite: str
     outcomes: tuple[Outcome, ...]
-    at: tuple[str, ...] | None = None
+    scope: str = REQUEST
+    at: tuple[str, ...] = ()
     binds_volume: bool = False  # the step picks the volume the request is about
+    needs_service: bool = False  # runs in nova-compute: only while the service is up
+    at_rest: bool = False  # only while no detach request is in flight (operator recovery)
+    lock: str | None = None
+    """Release switch under which the step runs under the instance lock (`always`: every release)."""
+    when: dict[str, bool] = field(default_factory=dict)
 
     def outcome(self, name: str) -> Outcome:
         """The outcome called `name` (KeyError if the step has none)."""

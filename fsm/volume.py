@@ -8,26 +8,51 @@ from fsm.lifecycle import Lifecycle, t
 IN_USE = "in-use/attached"
 DETACHING = "detaching/attached"
 AVAILABLE = "available/detached"
+RESERVED = "reserved/attached"
+
+ALL = (IN_USE, DETACHING, AVAILABLE, RESERVED)
 
 _API = "cinder/volume/api.py"
+_DB = "cinder/db/sqlalchemy/api.py"
 
 VOLUME = Lifecycle(
     name="volume",
     doc="Cinder volume status/attach_status",
-    states=(IN_USE, DETACHING, AVAILABLE),
+    states=ALL,
     initial=IN_USE,
     transitions=(
         t("begin_detaching", IN_USE, DETACHING,
           f"{_API} API.begin_detaching (conditional update in-use+attached -> detaching) @ pike"),
         t("roll_detaching", DETACHING, IN_USE,
           f"{_API} API.roll_detaching (conditional update detaching -> in-use) @ pike"),
-        t("detach", (DETACHING, IN_USE), AVAILABLE,
-          "cinder/db/sqlalchemy/api.py volume_detached (no attachment left -> available/detached) @ pike"),
+        t("roll_detaching", (IN_USE, AVAILABLE, RESERVED), None,
+          f"{_API} API.roll_detaching (the conditional update matches nothing: silent no-op) @ pike"),
+        t("detach", (DETACHING, IN_USE, AVAILABLE), AVAILABLE,
+          f"cinder/volume/manager.py VolumeManager.detach_volume -> {_DB} volume_detached "
+          "(no attachment left -> available/detached; an unknown attachment id recomputes) @ pike"),
+        t("attachment_delete", (IN_USE, DETACHING, RESERVED, AVAILABLE), AVAILABLE,
+          f"{_API} API.attachment_delete (no volume-status guard; no attachment left -> available) @ queens"),
+        t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE, RESERVED), RESERVED,
+          "nova/compute/manager.py ComputeManager._terminate_volume_connections: attachment_create "
+          "then attachment_delete of the old one; the reserved attachment decides the status @ queens"),
+        t("os_attach", AVAILABLE, IN_USE,
+          "nova/virt/block_device.py DriverVolumeBlockDevice.attach -> cinder os-attach "
+          "(only if the volume is detached) @ pike"),
+        t("os_attach", (IN_USE, DETACHING, RESERVED), None,
+          "nova/virt/block_device.py DriverVolumeBlockDevice.attach (volume not detached: no os-attach) @ pike"),
+        t("attachment_complete", ALL, IN_USE,
+          f"{_API} API.attachment_complete (unconditional: in-use/attached) @ queens"),
+        t("reset_available", ALL, AVAILABLE,
+          "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
+          "(attach_status=detached: attachments soft-deleted, status recomputed) @ pike"),
+        t("reset_in_use", ALL, IN_USE,
+          "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status (pure DB update) @ pike"),
     ),
     state_docs={
         IN_USE: "attached to the instance",
         DETACHING: "begin_detaching succeeded; only roll_detaching, os-detach or reset-state move it",
         AVAILABLE: "no attachment left",
+        RESERVED: "new-style attachment reserved for a shelved-offloaded instance (Queens+)",
     },
 )
 

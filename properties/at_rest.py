@@ -1,11 +1,15 @@
 """`at_rest` properties: they must hold whenever no request is in flight (`View.at_rest`)."""
 
 from fsm import disk
-from fsm.attachment import DELETED
+from fsm.attachment import ATTACHED, DELETED, ERROR_DETACHING, RESERVED
 from fsm.bdm import PRESENT
+from fsm.instance import ACTIVE, ON_HOST
 from fsm.view import View
 from fsm.volume import AVAILABLE, IN_USE, status
+from fsm.volume import RESERVED as VOLUME_RESERVED
 from properties.registry import at_rest
+
+_EXPECTED_STATUS = {ATTACHED: IN_USE, ERROR_DETACHING: IN_USE, RESERVED: VOLUME_RESERVED, DELETED: AVAILABLE}
 
 
 @at_rest("Nova's BDM exists exactly when Cinder has the attachment", witness="detach_can_complete")
@@ -15,15 +19,13 @@ def bdm_matches_attachment(s: View) -> bool:
 
 @at_rest("`in-use` exactly when an attachment exists; `available` when none", witness="detach_can_complete")
 def status_matches_attachments(s: View) -> bool:
-    for v in s.volumes:
-        attached = s.attachment(v) != DELETED
-        if (s.volume(v) == IN_USE) != attached or (s.volume(v) == AVAILABLE) == attached:
-            return False
-    return True
+    return all(s.volume(v) == _EXPECTED_STATUS[s.attachment(v)] for v in s.volumes)
 
 
 @at_rest("the guest's persistent config and live domain agree on the disk", witness="detach_can_roll_back")
 def persistent_matches_live(s: View) -> bool:
+    if s.instance() != ACTIVE:
+        return True  # no live domain to compare with
     return all(disk.in_persistent(s.disk(v)) == disk.in_live(s.disk(v)) for v in s.volumes)
 
 
@@ -34,4 +36,6 @@ def no_stuck_transitional_status(s: View) -> bool:
 
 @at_rest("the guest has exactly the data disks that Nova's BDMs list", witness="detach_can_complete")
 def guest_disks_match_bdms(s: View) -> bool:
+    if s.instance() not in ON_HOST:
+        return True  # no guest on any host
     return all(disk.in_guest(s.disk(v)) == (s.bdm(v) == PRESENT) for v in s.volumes)

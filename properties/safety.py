@@ -4,7 +4,7 @@ from fsm import disk
 from fsm.bdm import PRESENT
 from fsm.connection import CONNECTED
 from fsm.export import MAPPED
-from fsm.instance import SHELVED_OFFLOADED, vm_state
+from fsm.instance import SHELVED_OFFLOADED
 from fsm.view import View
 from fsm.volume import AVAILABLE, IN_USE
 from properties.registry import always
@@ -45,7 +45,7 @@ def root_volume_never_detached(s: View) -> bool:
 @always("a shelved-offloaded instance has no guest disk, host connection or export",
         witness="instance_shelved_offloaded")
 def shelved_offloaded_holds_nothing(s: View) -> bool:
-    if vm_state(s.instance()) != SHELVED_OFFLOADED:
+    if s.instance() != SHELVED_OFFLOADED:
         return True
     return not any(disk.in_guest(s.disk(v)) or s.connection(v) == CONNECTED or s.export(v) == MAPPED
-                   for v in s.volumes)
+                   for v in s.volumes if s.bdm(v) == PRESENT)

@@ -2,11 +2,11 @@
 
 from fsm import request as req
 from fsm.attachment import DELETED
-from fsm.bdm import DESTROYED
+from fsm.bdm import DESTROYED, PRESENT
 from fsm.connection import DISCONNECTED
 from fsm.disk import ABSENT
 from fsm.export import UNMAPPED
-from fsm.instance import SHELVED_OFFLOADED, vm_state
+from fsm.instance import SHELVED_OFFLOADED
 from fsm.view import View
 from fsm.volume import AVAILABLE, IN_USE
 from properties.registry import sometimes
@@ -31,4 +31,4 @@ def root_detach_refused(s: View) -> bool:
 
 @sometimes("an instance is shelved-offloaded with a volume attached")
 def instance_shelved_offloaded(s: View) -> bool:
-    return vm_state(s.instance()) == SHELVED_OFFLOADED
+    return s.instance() == SHELVED_OFFLOADED and any(s.bdm(v) == PRESENT for v in s.data_volumes)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from checker.run import CheckResult, run_check
+from fsm.releases import RELEASES
 
 settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -19,11 +20,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def pike_r1() -> CheckResult:
-    """Pike, one data volume, one detach request."""
-    return run_check("pike", volumes=1, requests=1)
+    """Pike, one data volume, one detach request, no other process."""
+    return run_check("pike", volumes=1, requests=1, processes=False)
 
 
 @pytest.fixture(scope="session")
 def pike_r2() -> CheckResult:
-    """Pike, one data volume, two racing detach requests."""
-    return run_check("pike", volumes=1, requests=2)
+    """Pike, one data volume, two racing detach requests, no other process."""
+    return run_check("pike", volumes=1, requests=2, processes=False)
+
+
+@pytest.fixture(scope="session")
+def every_release() -> dict[str, CheckResult]:
+    """Every release at the default scenario (processes interleave)."""
+    return {name: run_check(name) for name in RELEASES}

@@ -45,15 +45,14 @@ def fire(system: System, state: Named, action: Action) -> Named | None:
 
 
 def initial(system: System) -> Named:
-    return tuple(slot.initial for slot in system.slots)
+    return system.initials[0]
 
 
 def reachable_graph(system: System) -> nx.MultiDiGraph:
     """The reachable state graph, built with networkx by driving real machines."""
     graph = nx.MultiDiGraph()
-    start = initial(system)
-    graph.add_node(start)
-    frontier = [start]
+    graph.add_nodes_from(system.initials)
+    frontier = list(system.initials)
     while frontier:
         nxt = []
         for state in frontier:

@@ -16,7 +16,8 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["check", "--release", "havana"], "choose from 'pike'"),
+    (["check", "--release", "havana"], "'pike-eol'"),
+    (["compare", "pike", "havana"], "invalid choice: 'havana'"),
     (["check", "--property", "nope"], "available_implies_not_in_guest"),
     (["check", "--format", "xml"], "choose from 'text', 'markdown', 'json'"),
     (["check", "--max-states", "0"], "--max-states must be >= 1"),
@@ -49,7 +50,7 @@ def test_check_prints_table_and_figures(tmp_path, capsys):
 
 def test_strict_exits_1_on_violation(tmp_path):
     assert main(["check", "--reports", str(tmp_path), "--requests", "1", "--strict", "--format", "json"]) == 1
-    holding = ["--property", "available_implies_not_in_guest", "--property", "detach_can_complete"]
+    holding = ["--property", "root_volume_never_detached", "--property", "detach_can_complete"]
     assert main(["check", "--reports", str(tmp_path), "--requests", "1", "--strict", *holding]) == 0
 
 
@@ -85,7 +86,7 @@ def test_max_states_reports_unknown_not_holds(tmp_path, capsys):
     report = json.loads((tmp_path / "pike.json").read_text())
     assert report["search"]["complete"] is False
     verdicts = {p["id"]: p["verdict"] for p in report["properties"]}
-    assert verdicts["available_implies_not_in_guest"] == "unknown"
+    assert verdicts["root_volume_never_detached"] == "unknown"
     assert "holds" not in verdicts.values()
 
 

@@ -12,7 +12,7 @@ from toy import toy_system
 from checker.compile import CompileError, compile_system, trigger_tables
 from checker.explore import explore
 from fsm.lifecycle import Lifecycle, t
-from fsm.releases import PIKE
+from fsm.releases import RELEASES
 from fsm.system import compose
 from properties.registry import ALWAYS, SOMETIMES, Property
 
@@ -60,32 +60,35 @@ def test_toy_counterexample_is_a_shortest_path():
     assert labels == ["toy.up", "toy.up", "toy.lock"]
 
 
-@pytest.mark.parametrize("requests", [1, 2])
-def test_pike_matches_machine_driven_reference(requests):
-    system = compose(PIKE, 1, requests)
+@pytest.mark.parametrize(("release", "requests", "processes"),
+                         [("pike", 1, True), ("pike", 2, False), ("queens", 1, True), ("master", 1, True)])
+def test_model_matches_machine_driven_reference(release, requests, processes):
+    system = compose(RELEASES[release], 1, requests, operator=True, processes=processes)
     model = compile_system(system)
     run = explore(model, [])
     graph = reachable_graph(system)
     assert {names(model, s) for s in run.states} == set(graph.nodes)
     assert run.transitions == graph.number_of_edges()
-    depths = nx.single_source_shortest_path_length(graph, initial(system))
-    assert all(depths[names(model, s)] == run.depth[i] for i, s in enumerate(run.states))
+    graph.add_node("start")
+    graph.add_edges_from(("start", init) for init in system.initials)
+    depths = nx.single_source_shortest_path_length(graph, "start")
+    assert all(depths[names(model, s)] - 1 == run.depth[i] for i, s in enumerate(run.states))
 
 
 def test_exploration_is_deterministic():
-    model = compile_system(compose(PIKE, 1, 2))
+    model = compile_system(compose(RELEASES["queens"], 1, 2))
     a, b = explore(model, []), explore(model, [])
     assert a.states == b.states and a.via == b.via
 
 
 def test_max_states_stops_and_says_so():
-    model = compile_system(compose(PIKE, 1, 2))
+    model = compile_system(compose(RELEASES["pike"], 1, 2))
     run = explore(model, [], max_states=50)
     assert len(run.states) == 50 and not run.complete
 
 
 def test_sometimes_property_finds_shortest_witness():
-    model = compile_system(compose(PIKE, 1, 1))
+    model = compile_system(compose(RELEASES["pike"], 1, 1, processes=False))
     prop = Property("disk_gone", SOMETIMES, "", lambda s: s.disk("1") == "absent")
     run = explore(model, [prop])
     path = [model.actions[a].action.label for a in run.path(run.found["disk_gone"])]
@@ -112,4 +115,4 @@ def test_compiler_refuses_unknown_trigger():
     action = system.actions[0]
     broken = type(action)(action.step, action.outcome, (), (), ((0, "fly"),), ())
     with pytest.raises(CompileError, match="no trigger 'fly'"):
-        compile_system(type(system)(PIKE, 0, 0, system.slots, (broken,)))
+        compile_system(type(system)(RELEASES["pike"], 0, 0, system.slots, (broken,), system.initials))

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from checker.compile import compile_system
-from fsm.releases import PIKE
+from fsm.releases import RELEASES
 from fsm.system import compose
 from properties import REGISTRY
 
-MODEL = compile_system(compose(PIKE, 1, 1))
+MODEL = compile_system(compose(RELEASES["pike"], 1, 1))
 
 
 def view(**changes: str):
     """The initial state with some slots changed, by label (`volume[1]`, `request[1].volume`, ...)."""
     system = MODEL.system
-    values = list(MODEL.initial)
+    values = list(MODEL.initials[0])
     labels = {slot.label.replace("[", "_").replace("]", "").replace(".", "_"): i
               for i, slot in enumerate(system.slots)}
     for key, name in changes.items():

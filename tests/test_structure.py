@@ -15,11 +15,11 @@ from fsm.vocabulary import STEP_NAMES
 
 CITE = re.compile(r"[\w./-]+\.py .+ @ (pike|ocata|queens|wallaby|master)(-eol|-eom)?\b")
 
-ALL = [(rel, lc) for rel in RELEASES for lc in lifecycles(rel)]
+ALL = lifecycles()
 
 
-@pytest.mark.parametrize(("release", "lifecycle"), ALL, ids=[f"{r}-{lc.name}" for r, lc in ALL])
-def test_lifecycle_is_well_formed(release, lifecycle):
+@pytest.mark.parametrize("lifecycle", ALL, ids=[lc.name for lc in ALL])
+def test_lifecycle_is_well_formed(lifecycle):
     assert lifecycle.initial in lifecycle.states
     assert len(set(lifecycle.states)) == len(lifecycle.states)
     graph = nx.DiGraph()
@@ -30,13 +30,13 @@ def test_lifecycle_is_well_formed(release, lifecycle):
             assert tr.dest is None or tr.dest in lifecycle.states
             graph.add_edge(src, tr.dest or src)
     unreachable = set(lifecycle.states) - nx.descendants(graph, lifecycle.initial) - {lifecycle.initial}
-    if lifecycle.name == "request":
+    if lifecycle.name.startswith("request"):
         unreachable -= set(ENDS)  # an end a release cannot reach is reported by the checker, not here
     assert not unreachable, f"{lifecycle.name}: unreachable states {unreachable}"
 
 
-@pytest.mark.parametrize(("release", "lifecycle"), ALL, ids=[f"{r}-{lc.name}" for r, lc in ALL])
-def test_every_transition_is_cited(release, lifecycle):
+@pytest.mark.parametrize("lifecycle", ALL, ids=[lc.name for lc in ALL])
+def test_every_transition_is_cited(lifecycle):
     for tr in lifecycle.transitions:
         assert CITE.search(tr.cite), f"{lifecycle.name}.{tr.trigger}: bad citation {tr.cite!r}"
     machine = lifecycle.machine()
@@ -52,15 +52,19 @@ def test_every_step_is_cited_and_named_in_the_domain_vocabulary(release):
         assert step.name in STEP_NAMES, f"{step.name} is not a domain.md section 4 step name"
         assert CITE.search(step.cite), f"{step.name}: bad citation {step.cite!r}"
         assert step.outcomes, f"{step.name} has no outcome in {release}"
-        names = [o.name for o in step.outcomes]
-        assert len(names) == len(set(names)), f"{step.name}: duplicate outcomes in {release}"
+        for o in step.outcomes:  # outcomes sharing a name differ only in their guards
+            same = [p for p in step.outcomes if p.name == o.name]
+            assert {p.then for p in same} == {o.then}, f"{step.name}:{o.name} leads to two places in {release}"
         for o in step.outcomes:
             if o.fault:
                 assert o.raises or o.handling, f"{step.name}:{o.name}: a fault must say what is raised"
 
 
-def test_request_lifecycle_has_one_transition_per_step_outcome():
-    rel = RELEASES["pike"]
-    triggers = {t.trigger for t in rel.request().transitions}
-    expected = {f"{s.name}:{o.name}" for s in rel.steps() if s.at is not None for o in s.outcomes}
-    assert triggers == expected
+@pytest.mark.parametrize("release", sorted(RELEASES))
+def test_request_lifecycle_has_one_transition_per_step_outcome(release):
+    rel = RELEASES[release]
+    lifecycle = rel.request()
+    triggers = {t.trigger for t in lifecycle.transitions}
+    expected = {f"{s.name}:{o.name}" for s in rel.steps() if s.scope == "request" for o in s.outcomes
+                if any(src in lifecycle.states for src in s.at)}
+    assert triggers == expected | {"crash"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fsm.lifecycle import Lifecycle, t
-from fsm.releases import PIKE
+from fsm.releases import RELEASES
 from fsm.step import Outcome, Step
 from fsm.system import Action, Slot, System
 
@@ -41,4 +41,4 @@ def toy_system() -> System:
         _action("toy.up", requires=[(0, ("closed",))], fires=[(1, "up")]),
         _action("toy.down", fires=[(1, "down")]),
     )
-    return System(PIKE, 0, 0, slots, actions)
+    return System(RELEASES["pike"], 0, 0, slots, actions, (("closed", "off"),))
