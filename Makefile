@@ -21,8 +21,8 @@ dot:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
 check: $(STAMP) dot
-	$(BIN)/detachcheck check --release pike --requests 1
-	$(BIN)/detachcheck check --release pike --requests 2
+	$(BIN)/detachcheck check --release all
+	$(BIN)/detachcheck check --release all --detach-only
 	$(BIN)/detachcheck diagrams
 	$(BIN)/detachcheck readme
 

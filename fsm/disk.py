@@ -23,7 +23,7 @@ DISK = Lifecycle(
     states=ALL,
     initial=PERSISTENT_AND_LIVE,
     transitions=(
-        t("detach_persistent_and_live", (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, LIVE, LIVE_UNPLUG_PENDING),
+        t("detach_persistent_and_live", (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, LIVE_UNPLUG_PENDING),
           LIVE_UNPLUG_PENDING,
           f"{_GUEST} _try_detach_device(persistent=True, live=True): one detachDeviceFlags call with "
           "CONFIG|LIVE; the live part only asks the guest to unplug @ pike"),

@@ -54,14 +54,16 @@ class T:
     source: tuple[str, ...]
     dest: str | None
     cite: str
+    unreachable: str = ""
+    """Why no modelled scenario takes this transition (declared for the code's sake); empty if taken."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"trigger": self.trigger, "source": list(self.source), "dest": self.dest, "cite": self.cite}
 
 
-def t(trigger: str, source: str | tuple[str, ...], dest: str | None, cite: str) -> T:
+def t(trigger: str, source: str | tuple[str, ...], dest: str | None, cite: str, unreachable: str = "") -> T:
     """Shorthand for a `T`; `source` may be one state or several."""
-    return T(trigger, (source,) if isinstance(source, str) else tuple(source), dest, cite)
+    return T(trigger, (source,) if isinstance(source, str) else tuple(source), dest, cite, unreachable)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class Outcome:
     handling: str = ""
     note: str = ""
     when: dict[str, bool] = field(default_factory=dict)  # release switches required
+    unreachable: str = ""  # why no modelled scenario takes it (declared for the code's sake)
 
 
 @dataclass(frozen=True)

@@ -27,25 +27,25 @@ VOLUME = Lifecycle(
           f"{_API} API.roll_detaching (conditional update detaching -> in-use) @ pike"),
         t("roll_detaching", (IN_USE, AVAILABLE, RESERVED), None,
           f"{_API} API.roll_detaching (the conditional update matches nothing: silent no-op) @ pike"),
-        t("detach", (DETACHING, IN_USE, AVAILABLE), AVAILABLE,
+        t("detach", DETACHING, AVAILABLE,
           f"cinder/volume/manager.py VolumeManager.detach_volume -> {_DB} volume_detached "
-          "(no attachment left -> available/detached; an unknown attachment id recomputes) @ pike"),
-        t("attachment_delete", (IN_USE, DETACHING, RESERVED, AVAILABLE), AVAILABLE,
+          "(no attachment left -> available/detached) @ pike"),
+        t("attachment_delete", (IN_USE, DETACHING, RESERVED), AVAILABLE,
           f"{_API} API.attachment_delete (no volume-status guard; no attachment left -> available) @ queens"),
-        t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE, RESERVED), RESERVED,
+        t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE), RESERVED,
           "nova/compute/manager.py ComputeManager._terminate_volume_connections: attachment_create "
           "then attachment_delete of the old one; the reserved attachment decides the status @ queens"),
         t("os_attach", AVAILABLE, IN_USE,
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach -> cinder os-attach "
           "(only if the volume is detached) @ pike"),
-        t("os_attach", (IN_USE, DETACHING, RESERVED), None,
+        t("os_attach", (IN_USE, DETACHING), None,
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach (volume not detached: no os-attach) @ pike"),
-        t("attachment_complete", ALL, IN_USE,
+        t("attachment_complete", (RESERVED, AVAILABLE), IN_USE,
           f"{_API} API.attachment_complete (unconditional: in-use/attached) @ queens"),
-        t("reset_available", ALL, AVAILABLE,
+        t("reset_available", DETACHING, AVAILABLE,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: attachments soft-deleted, status recomputed) @ pike"),
-        t("reset_in_use", ALL, IN_USE,
+        t("reset_in_use", DETACHING, IN_USE,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status (pure DB update) @ pike"),
     ),
     state_docs={

@@ -102,3 +102,36 @@ def test_unwritable_reports_dir_is_a_clean_error(tmp_path):
     proc = run("check", "--reports", str(blocker / "sub"))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_release_all_writes_the_matrix(tmp_path, capsys):
+    assert main(["check", "--release", "all", "--requests", "1", "--detach-only", "--reports", str(tmp_path),
+                 "--format", "json"]) == 0
+    matrix = json.loads(capsys.readouterr().out)
+    names = [r["name"] for r in matrix["releases"]]
+    assert names == ["ocata", "ocata-eol", "pike", "pike-eol", "queens", "queens-eol", "wallaby",
+                     "wallaby-eom", "master"]
+    row = next(r for r in matrix["properties"] if r["id"] == "available_implies_no_host_connection")
+    verdicts = dict(zip(names, (c["verdict"] for c in row["cells"]), strict=True))
+    assert verdicts["pike"] == "violated" and verdicts["pike-eol"] == "holds"
+    text = (tmp_path / "matrix-v1-r1-detach-only.md").read_text()
+    assert "[pike](pike-v1-r1-detach-only.md)" in text
+    for name in names:  # every column links to a report that exists
+        assert (tmp_path / f"{name}-v1-r1-detach-only.md").exists()
+
+
+def test_compare_shows_what_a_fix_changes(capsys):
+    assert main(["compare", "pike", "pike+disconnect-on-not-found", "--detach-only", "--requests", "1",
+                 "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    row = next(p for p in result["properties"] if p["id"] == "available_implies_no_host_connection")
+    assert (row["base"], row["variant"], row["change"]) == ("violated", "holds", "flips")
+    assert row["vanished"] and any(s["outcome"] == "not_found" for s in row["vanished"])
+    assert result["states"]["lost"] > 0
+
+
+def test_compare_text_output(capsys):
+    assert main(["compare", "queens-eol", "queens-eol-no-rollback-on-ddf", "--detach-only", "--requests", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "queens-eol -> queens-eol-no-rollback-on-ddf" in out
+    assert "states:" in out

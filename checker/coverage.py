@@ -1,0 +1,60 @@
+"""Coverage: which step outcomes and which lifecycle transitions a search took.
+
+Computed after the search by re-enumerating every explored state's enabled actions
+(never in the hot loop). A declared transition or outcome that no explored state takes
+is a finding: dead model code, or a behaviour the scenario cannot reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.explore import Exploration
+
+
+@dataclass
+class Coverage:
+    """Taken step outcomes (`step:outcome`) and lifecycle transitions (`lifecycle.trigger` from a state)."""
+
+    outcomes: set[str] = field(default_factory=set)
+    transitions: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def update(self, other: Coverage) -> None:
+        self.outcomes |= other.outcomes
+        self.transitions |= other.transitions
+
+
+def coverage(exploration: Exploration) -> Coverage:
+    """Everything the explored states enable: outcomes, and (lifecycle, trigger, source state)."""
+    model = exploration.model
+    slots = model.system.slots
+    taken_actions: set[int] = set()
+    for state in exploration.states:
+        for ai, _ in model.enabled(state):
+            if ai not in taken_actions:
+                taken_actions.add(ai)
+    cov = Coverage()
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    for state in exploration.states:
+        for ai, _ in model.enabled(state):
+            action = model.actions[ai].action
+            key = (ai, tuple(state[slot] for slot, _ in action.fires))
+            if key in seen:
+                continue
+            seen.add(key)
+            cov.outcomes.add(f"{action.step.name}:{action.outcome.name}")
+            values = list(state)
+            for slot, trigger in action.fires:  # triggers fire in order: follow the state through them
+                lc = slots[slot].lifecycle
+                if lc is None:
+                    continue
+                name = slots[slot].values[values[slot]]
+                cov.transitions.add((lc.name if not lc.name.startswith("request") else "request", trigger, name))
+                dest = next(tr.dest for tr in lc.transitions if tr.trigger == trigger and name in tr.source)
+                values[slot] = slots[slot].values.index(dest if dest is not None else name)
+    return cov
+
+
+def declared_transitions(lifecycle_name: str, transitions: tuple) -> set[tuple[str, str, str]]:
+    """Every (lifecycle, trigger, source state) a lifecycle declares."""
+    return {(lifecycle_name, tr.trigger, src) for tr in transitions for src in tr.source}
