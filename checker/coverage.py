@@ -58,3 +58,23 @@ def coverage(exploration: Exploration) -> Coverage:
 def declared_transitions(lifecycle_name: str, transitions: tuple) -> set[tuple[str, str, str]]:
     """Every (lifecycle, trigger, source state) a lifecycle declares."""
     return {(lifecycle_name, tr.trigger, src) for tr in transitions for src in tr.source}
+
+
+def coverage_report(exploration: Exploration) -> dict[str, object]:
+    """What this release's search took and never took, as sorted lists for the report."""
+    system = exploration.model.system
+    cov = coverage(exploration)
+    declared_outcomes = sorted({f"{s.name}:{o.name}" for s in system.release.steps() for o in s.outcomes
+                                if (s.actor != "operator" or system.operator)
+                                and (s.scope != "instance" or system.processes)})
+    lifecycles = {slot.lifecycle.name: slot.lifecycle for slot in system.slots if slot.lifecycle is not None}
+    declared: set[tuple[str, str, str]] = set()
+    for name, lc in lifecycles.items():
+        declared |= declared_transitions("request" if name.startswith("request") else name, lc.transitions)
+    never_t = sorted(declared - cov.transitions)
+    return {
+        "outcomes": {"declared": len(declared_outcomes), "taken": len(set(declared_outcomes) & cov.outcomes),
+                     "never": sorted(set(declared_outcomes) - cov.outcomes)},
+        "transitions": {"declared": len(declared), "taken": len(declared & cov.transitions),
+                        "never": [f"{lc}.{trig} from {src}" for lc, trig, src in never_t]},
+    }

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from checker.report import FAILING
+from checker.sequence import mermaid
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
@@ -24,7 +25,7 @@ def to_json(report: dict[str, Any]) -> str:
 
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: property table, then each path as numbered protocol steps."""
-    text = _TEMPLATES.get_template("report.md.j2").render(r=report)
+    text = _TEMPLATES.get_template("report.md.j2").render(r=report, mermaid=mermaid)
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
@@ -39,12 +40,21 @@ def verdict_table(report: dict[str, Any]) -> Table:
     for p in report["properties"]:
         style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" else "green")
         table.add_row(p["id"], p["kind"], f"[{style}]{p['verdict']}[/{style}]",
-                      "" if p["length"] is None else str(p["length"]))
+                      "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""))
     return table
 
 
+def _print_steps(steps: list[dict[str, Any]], console: Console) -> None:
+    for step in steps:
+        keys = "".join(f" {k}={v}" for k, v in step["keys"].items())
+        console.print(f"  {step['n']:>2}. {step['step']}:{step['outcome']}{keys}  ({step['actor']})",
+                      markup=False, highlight=False, style="red" if step["fault"] else None)
+        for c in step["changes"]:
+            console.print(f"        {c['component']}: {c['from']} -> {c['to']}", markup=False, highlight=False)
+
+
 def print_text(report: dict[str, Any], seconds: float, console: Console) -> None:
-    """Table, then the search figures (with the time, which the report files never hold)."""
+    """Table, then each counterexample (with the time, which the report files never hold)."""
     console.print(verdict_table(report))
     s = report["search"]
     console.print(f"states: {s['states']}  transitions: {s['transitions']}  depth: {s['depth']}  "
@@ -56,15 +66,24 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
         reach = f"reached in {i['length']} steps" if i["length"] is not None else i["verdict"]
         console.print(f"incident {i['id']}: {reach}", markup=False, highlight=False)
     for p in report["properties"]:
-        if p["verdict"] in FAILING and p["path"]:
-            console.print(f"\n[bold]{p['id']}[/bold] {p['verdict']} in {p['length']} steps:")
-            for step in p["path"]:
-                keys = "".join(f" {k}={v}" for k, v in step["keys"].items())
-                console.print(f"  {step['n']:>2}. {step['step']}:{step['outcome']}{keys}  ({step['actor']})",
-                              markup=False, highlight=False)
-                for c in step["changes"]:
-                    console.print(f"        {c['component']}: {c['from']} -> {c['to']}", markup=False,
-                                  highlight=False)
+        if p["verdict"] not in FAILING or not p["path"]:
+            continue
+        console.print(f"\n[bold]{p['id']}[/bold] ({p['kind']}) {p['verdict']} in {p['length']} steps:")
+        if p["start"]:
+            console.print("  from " + ", ".join(f"{k}={v}" for k, v in p["start"].items()), markup=False)
+        _print_steps(p["path"], console)
+        if p["cycle"] is not None:
+            if p["cycle"]:
+                console.print("  then this cycle repeats forever:")
+                _print_steps(p["cycle"], console)
+            else:
+                console.print("  then it stays there forever: no fair step is enabled")
+        if p["culprits"]:
+            console.print("  breaks it: " + ", ".join(f"{k}={v}" for k, v in p["culprits"].items()),
+                          markup=False, style="bold red")
+        if p["stuck"]:
+            console.print(f"  stuck: {p['stuck']['reachable_states']} states reachable from here, none consistent; "
+                          f"tried: {', '.join(p['stuck']['tried'])}", markup=False, highlight=False)
 
 
 def compare_text(result: dict[str, Any], console: Console, markdown: bool = False) -> None:

@@ -19,7 +19,7 @@ ATTACHMENT = Lifecycle(
     states=(ATTACHED, ERROR_DETACHING, RESERVED, DELETED),
     initial=ATTACHED,
     transitions=(
-        t("detach", (ATTACHED, ERROR_DETACHING), DELETED,
+        t("detach", (ATTACHED, ERROR_DETACHING, RESERVED), DELETED,
           f"{_MGR} -> cinder/db/sqlalchemy/api.py volume_detached (soft-delete) @ pike"),
         t("detach_failed", ATTACHED, ERROR_DETACHING,
           f"{_MGR} (driver.detach_volume raised: attach_status error_detaching) @ pike"),
@@ -34,7 +34,7 @@ ATTACHMENT = Lifecycle(
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach (no os-attach: row kept) @ pike"),
         t("attachment_complete", (RESERVED, DELETED), ATTACHED,
           "cinder/volume/api.py API.attachment_update + attachment_complete @ queens"),
-        t("reset_detached", (ATTACHED, ERROR_DETACHING), DELETED,
+        t("reset_detached", (ATTACHED, ERROR_DETACHING, RESERVED), DELETED,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: volume_detached for every attachment) @ pike"),
     ),

@@ -16,7 +16,7 @@ from fsm.export import MAPPED, UNMAPPED
 from fsm.instance import ACTIVE, ERROR, ON_HOST, SHELVED_OFFLOADED, STOPPED
 from fsm.service import DOWN, UP
 from fsm.step import DATA, INSTANCE, ROOT, VOLUME, Effect, Outcome, Step
-from fsm.volume import AVAILABLE, DETACHING, RESERVED
+from fsm.volume import AVAILABLE, DETACHING, IN_USE, RESERVED
 
 LEGACY = "legacy"
 NEW_STYLE = "attachment_id"
@@ -541,7 +541,7 @@ COMPUTE_CRASH = Step(
 )
 
 COMPUTE_RESTART = Step(
-    name="compute.restart", actor="nova-compute", scope=INSTANCE,
+    name="compute.restart", actor="nova-compute", scope=INSTANCE, fair=True,
     cite="nova/compute/manager.py ComputeManager.init_host -> _init_instance (nothing for detaching "
          "volumes or half-detached BDMs) @ pike",
     outcomes=(Outcome("ok", requires={"service": (DOWN,)}, fires=(("service", "restart"),)),),
@@ -550,8 +550,10 @@ COMPUTE_RESTART = Step(
 # ---------------------------------------------------------------- operator recovery
 
 _STUCK = {"volume": (DETACHING,)}
-"""Operators act on a volume left stuck in `detaching` once no detach is in flight (recovery,
-not misuse: resetting a healthy volume is a hazard by design, Cinder spec force-detach)."""
+_DANGLING = {"volume": (IN_USE, RESERVED), "bdm": (DESTROYED,)}
+"""Operators act at rest (no detach in flight) on what they can see is wrong: a volume stuck in
+`detaching`, or one Cinder still shows attached to an instance whose BDM is gone. Resetting a
+healthy volume is a hazard by design (Cinder spec force-detach), not recovery."""
 
 OPERATOR_RESET_STATE = Step(
     name="operator.reset_state", actor="operator", scope=VOLUME, at_rest=True,
@@ -561,22 +563,34 @@ OPERATOR_RESET_STATE = Step(
         Outcome("available", requires=_STUCK, volume=DATA,
                 fires=(("volume", "reset_available"), ("attachment", "reset_detached")),
                 note="--state available --attach-status detached: attachments deleted in the DB only"),
+        Outcome("available", requires=_DANGLING, volume=DATA,
+                fires=(("volume", "reset_available"), ("attachment", "reset_detached")),
+                note="--state available --attach-status detached: attachments deleted in the DB only"),
         Outcome("in_use", requires=_STUCK, volume=DATA,
                 fires=(("volume", "reset_in_use"),), note="--state in-use: the status only"),
     ),
 )
 
+_FORCE_FIRES = (("export", "terminate_connection"), ("volume", "detach"), ("attachment", "detach"))
+_FORCE_NOTE = "the array unmaps the LUN everywhere, Cinder detaches"
+_FORCE_RAISES = "VolumeBackendAPIException (HTTP 500)"
+_FORCE_HANDLING = "detach is skipped; nothing changes"
+
+
+def _force(extra: dict[str, tuple[str, ...]]) -> tuple[Outcome, ...]:
+    return tuple(
+        o for guard in (_STUCK, _DANGLING)
+        for o in (Outcome("ok", volume=DATA, requires={**guard, **extra}, fires=_FORCE_FIRES, note=_FORCE_NOTE),
+                  Outcome("error", volume=DATA, requires={**guard, **extra}, fault=True, raises=_FORCE_RAISES,
+                          handling=_FORCE_HANDLING)))
+
+
 _FORCE_CITE = ("cinder/api/contrib/admin_actions.py VolumeAdminController._force_detach "
                "(terminate_connection with no connector: every initiator, then detach) @ pike")
-_FORCE_OK = Outcome("ok", volume=DATA, requires=_STUCK, fires=(("export", "terminate_connection"), ("volume", "detach"),
-                                               ("attachment", "detach")),
-                    note="the array unmaps the LUN everywhere, Cinder detaches")
-_FORCE_ERROR = Outcome("error", volume=DATA, requires=_STUCK, fault=True, raises="VolumeBackendAPIException (HTTP 500)",
-                       handling="detach is skipped; nothing changes")
 
 OPERATOR_FORCE_DETACH = Step(
     name="operator.force_detach", actor="operator", scope=VOLUME, at_rest=True, cite=_FORCE_CITE,
-    when={"cinder_attachment_deletion_allowed": False}, outcomes=(_FORCE_OK, _FORCE_ERROR),
+    when={"cinder_attachment_deletion_allowed": False}, outcomes=_force({}),
 )
 
 OPERATOR_FORCE_DETACH_GUARDED = Step(
@@ -585,12 +599,8 @@ OPERATOR_FORCE_DETACH_GUARDED = Step(
     cite="cinder/volume/api.py API.attachment_deletion_allowed (OSSA-2023-003: without a service token, "
          "409 while Nova uses the attachment) @ master",
     outcomes=(
-        Outcome("ok", volume=DATA, requires={**_STUCK, "style": (LEGACY,)}, fires=_FORCE_OK.fires,
-                note=_FORCE_OK.note),
-        Outcome("ok", volume=DATA, requires={**_STUCK, "style": (NEW_STYLE,), "bdm": (DESTROYED,)},
-                fires=_FORCE_OK.fires, note=_FORCE_OK.note),
-        Outcome("error", volume=DATA, requires={**_STUCK, "style": (LEGACY,)}, fault=True,
-                raises=_FORCE_ERROR.raises, handling=_FORCE_ERROR.handling),
+        *_force({"style": (LEGACY,)}),
+        *_force({"style": (NEW_STYLE,), "bdm": (DESTROYED,)}),
         Outcome("rejected", volume=DATA, requires={**_STUCK, "style": (NEW_STYLE,), "bdm": (PRESENT,)},
                 raises="ConflictNovaUsingAttachment (HTTP 409)", handling="nothing changes",
                 note="Nova still lists the attachment: only a service may delete it"),

@@ -73,9 +73,16 @@ class Step:
     binds_volume: bool = False  # the step picks the volume the request is about
     needs_service: bool = False  # runs in nova-compute: only while the service is up
     at_rest: bool = False  # only while no detach request is in flight (operator recovery)
+    fair: bool | None = None
+    """Weak fairness: if the step stays enabled it eventually happens (some outcome of it).
+    Default: request steps are fair (nova's code runs on), others are not."""
     lock: str | None = None
     """Release switch under which the step runs under the instance lock (`always`: every release)."""
     when: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def is_fair(self) -> bool:
+        return self.fair if self.fair is not None else self.scope == REQUEST
 
     def outcome(self, name: str) -> Outcome:
         """The outcome called `name` (KeyError if the step has none)."""

@@ -27,9 +27,9 @@ VOLUME = Lifecycle(
           f"{_API} API.roll_detaching (conditional update detaching -> in-use) @ pike"),
         t("roll_detaching", (IN_USE, AVAILABLE, RESERVED), None,
           f"{_API} API.roll_detaching (the conditional update matches nothing: silent no-op) @ pike"),
-        t("detach", DETACHING, AVAILABLE,
+        t("detach", (DETACHING, IN_USE, RESERVED), AVAILABLE,
           f"cinder/volume/manager.py VolumeManager.detach_volume -> {_DB} volume_detached "
-          "(no attachment left -> available/detached) @ pike"),
+          "(no status check; no attachment left -> available/detached) @ pike"),
         t("attachment_delete", (IN_USE, DETACHING, RESERVED), AVAILABLE,
           f"{_API} API.attachment_delete (no volume-status guard; no attachment left -> available) @ queens"),
         t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE), RESERVED,
@@ -42,7 +42,7 @@ VOLUME = Lifecycle(
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach (volume not detached: no os-attach) @ pike"),
         t("attachment_complete", (RESERVED, AVAILABLE), IN_USE,
           f"{_API} API.attachment_complete (unconditional: in-use/attached) @ queens"),
-        t("reset_available", DETACHING, AVAILABLE,
+        t("reset_available", (DETACHING, IN_USE, RESERVED), AVAILABLE,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: attachments soft-deleted, status recomputed) @ pike"),
         t("reset_in_use", DETACHING, IN_USE,

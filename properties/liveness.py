@@ -1,9 +1,31 @@
-"""Deadlock freedom: every state with a request in flight has a next step."""
+"""Progress: no deadlock, every accepted detach ends, and operators can always recover.
 
+Weak fairness (`fsm/step.py` `Step.fair`): a request's own steps (nova code runs to the end)
+and `compute.restart` (a crashed service comes back) are fair; the guest, instance operations,
+crashes and operators are not: the guest may never acknowledge, nobody has to reboot.
+"""
+
+from fsm import request as req
 from fsm.view import View
-from properties.registry import deadlock
+from properties import registry as reg
+from properties.registry import AT_REST, REGISTRY, deadlock, liveness
+
+ACCEPTED = (req.DETACHING_BEGUN, req.OFFLOADED_BEGUN, *req.COMPUTE_STATES, req.LOST, req.ABORTED, req.CRASHED)
+"""A request the API accepted (202) that has not ended well: completed or rolled back."""
 
 
-@deadlock("every state with a request in flight has a next step")
+@deadlock("every state with a request in flight has a next step", witness="detach_can_complete")
 def no_deadlock(s: View) -> bool:
     return s.in_flight
+
+
+@liveness("every accepted detach ends, detached or rolled back", witness="detach_can_complete")
+def detach_terminates(s: View, q: str) -> bool:
+    """Request q was accepted and has not (yet) completed or rolled back."""
+    return s.request(q) in ACCEPTED
+
+
+@reg.recoverable("operator actions can always restore a consistent state", witness="detach_can_complete")
+def recoverable(s: View) -> bool:
+    """Consistent: at rest and every at_rest property holds."""
+    return s.at_rest and all(p.check(s) for p in REGISTRY.values() if p.kind == AT_REST)

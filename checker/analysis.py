@@ -1,0 +1,157 @@
+"""Analyses after the search, on the explored graph (networkx): liveness under weak fairness
+and recoverability. The search itself never builds a graph."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from checker.explore import Exploration
+from fsm.view import View
+from properties.registry import Property
+
+Edge = tuple[int, int, int]  # (from state, to state, action index)
+
+
+@dataclass
+class Graph:
+    """Every explored state's successors, and which fair process each action belongs to."""
+
+    succ: list[list[tuple[int, int]]]  # state -> [(action index, next state)]
+    process: list[str | None]  # action index -> fair process ("request 1", "compute.restart") or None
+
+
+def build_graph(exploration: Exploration) -> Graph:
+    """Successor lists for every explored state (states outside a partial search are dropped)."""
+    model = exploration.model
+    index = {s: i for i, s in enumerate(exploration.states)}
+    succ = []
+    for state in exploration.states:
+        succ.append([(ai, index[t]) for ai, t in model.enabled(state) if t in index])
+    process = []
+    for ca in model.actions:
+        step = ca.action.step
+        req = dict(ca.action.keys).get("req")
+        fair = step.is_fair and not step.binds_volume  # nobody has to send a request at all
+        process.append(None if not fair else (f"request {req}" if req else step.name))
+    return Graph(succ, process)
+
+
+@dataclass
+class Lasso:
+    """A liveness counterexample: a path to `entry`, then a cycle back to it (empty: it stays)."""
+
+    request: str
+    prefix: list[int]  # state ids, initial .. entry
+    cycle: list[Edge]  # edges entry -> ... -> entry; [] means stuttering at entry
+
+
+def _enabled_processes(graph: Graph, sid: int) -> set[str]:
+    return {p for ai, _ in graph.succ[sid] if (p := graph.process[ai]) is not None}
+
+
+def find_lasso(exploration: Exploration, graph: Graph, prop: Property) -> Lasso | None:
+    """The fair cycle (reached first, by BFS depth) along which some request's obligation holds."""
+    view = exploration.model.layout.view
+    best: Lasso | None = None
+    for q in exploration.model.system.request_ids:
+        bad = {i for i, st in enumerate(exploration.states) if prop.check(view(st), q)}
+        if not bad:
+            continue
+        sub = nx.DiGraph()
+        sub.add_nodes_from(bad)
+        sub.add_edges_from((i, j) for i in bad for _, j in graph.succ[i] if j in bad)
+        for comp in nx.strongly_connected_components(sub):
+            lasso = _fair_cycle(exploration, graph, sub, comp, q)
+            if lasso and (best is None or len(lasso.prefix) < len(best.prefix)
+                          or (len(lasso.prefix) == len(best.prefix) and lasso.prefix[-1] < best.prefix[-1])):
+                best = lasso
+    return best
+
+
+def _fair_cycle(exploration: Exploration, graph: Graph, sub: nx.DiGraph, comp: set[int], q: str) -> Lasso | None:
+    """A weakly fair cycle inside one strongly connected component, if there is one."""
+    calm = [i for i in comp if not _enabled_processes(graph, i)]
+    if calm:  # stuttering forever is fair where no fair process is enabled
+        still = min(calm, key=lambda i: (exploration.depth[i], i))
+        return Lasso(q, exploration.path_states(still), [])
+    entry = min(comp, key=lambda i: (exploration.depth[i], i))
+    prefix = exploration.path_states(entry)
+    internal = [(i, ai, j) for i in comp for ai, j in graph.succ[i] if j in comp]
+    if not internal:
+        return None
+    taken = {graph.process[ai] for _, ai, _ in internal} - {None}
+    always_enabled = set.intersection(*(_enabled_processes(graph, i) for i in comp))
+    if always_enabled - taken:
+        return None  # some fair process is enabled everywhere here and never taken: not fair
+    cycle: list[Edge] = []
+    here = entry
+    for proc in sorted(always_enabled):  # take each such process once, then return to the entry
+        edge = next((e for e in internal if graph.process[e[1]] == proc), None)
+        if edge is None:
+            return None
+        cycle += _path_within(sub, graph, here, edge[0], comp) + [edge]
+        here = edge[2]
+    back = _path_within(sub, graph, here, entry, comp)
+    if not cycle and not back:  # at least one step around a non-trivial component
+        edge = next(e for e in internal if e[0] == entry)
+        cycle, here = [edge], edge[2]
+        back = _path_within(sub, graph, here, entry, comp)
+    return Lasso(q, prefix, cycle + back)
+
+
+def _path_within(sub: nx.DiGraph, graph: Graph, a: int, b: int, comp: set[int]) -> list[Edge]:
+    """Shortest edge path from a to b inside the component (first action in action order)."""
+    if a == b:
+        return []
+    nodes = nx.shortest_path(sub.subgraph(comp), a, b)
+    return [(x, min(ai for ai, j in graph.succ[x] if j == y), y) for x, y in zip(nodes, nodes[1:], strict=False)]
+
+
+@dataclass
+class Stuck:
+    """A reachable state from which no path reaches a consistent state."""
+
+    state: int
+    tried: list[str]  # every step:outcome enabled anywhere in its forward closure
+    closure: int  # how many states can still be reached from it
+    best: int  # the reachable state closest to consistent (fewest at-rest violations)
+
+
+def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
+                       score: Callable[[View], int] | None = None) -> Stuck | None:
+    """The first (by BFS) state that cannot reach any state satisfying `target`."""
+    view = exploration.model.layout.view
+    n = len(exploration.states)
+    good = deque(i for i, st in enumerate(exploration.states) if target.check(view(st)))
+    can = [False] * n
+    for i in good:
+        can[i] = True
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n):
+        for _, j in graph.succ[i]:
+            pred[j].append(i)
+    while good:  # reverse reachability
+        j = good.popleft()
+        for i in pred[j]:
+            if not can[i]:
+                can[i] = True
+                good.append(i)
+    stuck = next((i for i in range(n) if not can[i]), None)
+    if stuck is None:
+        return None
+    closure = {stuck}
+    todo = deque([stuck])
+    while todo:
+        for _, j in graph.succ[todo.popleft()]:
+            if j not in closure:
+                closure.add(j)
+                todo.append(j)
+    actions = exploration.model.actions
+    tried = sorted({f"{actions[ai].action.step.name}:{actions[ai].action.outcome.name}"
+                    for i in closure for ai, _ in graph.succ[i]})
+    best = min(closure, key=lambda i: (score(view(exploration.states[i])) if score else 0, i))
+    return Stuck(stuck, tried, len(closure), best)
