@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: check test dot bench clean
+.PHONY: check test dot browser bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,13 +20,20 @@ dot:
 	  echo "Graphviz 'dot' not found: installing Debian's graphviz package"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
+# Headless Chromium for the HTML report test; where it cannot be installed the test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the HTML report test"; \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ) \
+	  || echo "chromium could not be installed: the browser test will be skipped"; }
+
 check: $(STAMP) dot
 	$(BIN)/detachcheck check --release all
 	$(BIN)/detachcheck check --release all --detach-only
 	$(BIN)/detachcheck diagrams
 	$(BIN)/detachcheck readme
 
-test: $(STAMP) dot
+test: $(STAMP) dot browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

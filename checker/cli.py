@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from checker.compare import compare
 from checker.diagrams import write_diagrams
+from checker.html import to_html
 from checker.explore import Progress as ProgressCallback
 from checker.matrix import build_matrix, matrix_markdown, matrix_table
 from checker.render import compare_text, print_text, to_json, to_markdown
@@ -153,6 +154,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for stem, report in zip(stems, reports, strict=True):
             _write(args.reports / f"{stem}.md", to_markdown(report))
             _write(args.reports / f"{stem}.json", to_json(report))
+            _write(args.reports / f"{stem}.html", to_html(report))
         if args.release == ALL:
             matrix = build_matrix(reports, stems)
             mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only)

@@ -14,7 +14,8 @@ from rich.table import Table
 from checker.report import FAILING
 from checker.sequence import mermaid
 
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
                          undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
