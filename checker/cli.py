@@ -17,8 +17,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from checker.compare import compare
 from checker.diagrams import write_diagrams
-from checker.html import to_html
 from checker.explore import Progress as ProgressCallback
+from checker.html import to_html
 from checker.matrix import build_matrix, matrix_markdown, matrix_table
 from checker.render import compare_text, print_text, to_json, to_markdown
 from checker.report import failing
