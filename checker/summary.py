@@ -26,7 +26,7 @@ def findings_block(reports: list[dict[str, Any]]) -> str:
         lines.append(f"**The seed's end state is reachable in every modelled release ({len(reached)} of "
                      f"{len(reports)}): no release prevents it.**")
     lines += ["", "| release | Nova | seed incident | `always` properties violated (shortest path) | "
-              "`at_rest` violated |", "|---|---|---|---|---|"]
+              "`at_rest` violated | progress violated |", "|---|---|---|---|---|---|"]
     for r in reports:
         seed = _seed(r)
         reach = f"reached in {seed['length']} steps" if seed["length"] is not None else seed["verdict"]
@@ -34,8 +34,11 @@ def findings_block(reports: list[dict[str, Any]]) -> str:
                if p["verdict"] == "violated" and p["kind"] == "always"]
         rest = [p for p in r["properties"] if p["kind"] == "at_rest"]
         rest_bad = sum(p["verdict"] == "violated" for p in rest)
+        progress = [f"`{p['id']}` ({p['length']})" for p in r["properties"]
+                    if p["verdict"] == "violated" and p["kind"] in ("deadlock", "liveness", "recoverable")]
         lines.append(f"| [{r['release']['name']}](reports/{r['release']['name']}.md) | {r['release']['nova']} | "
-                     f"{reach} | {', '.join(bad) or 'none'} | {rest_bad} of {len(rest)} |")
+                     f"{reach} | {', '.join(bad) or 'none'} | {rest_bad} of {len(rest)} | "
+                     f"{', '.join(progress) or 'none'} |")
     sc = reports[0]["scenario"]
     lines += ["", f"Scenario: one instance, root volume + {sc['volumes']} data volume, {sc['requests']} racing detach "
               "requests, stop/start/hard reboot/shelve-offload/unshelve/crash interleaving; "
