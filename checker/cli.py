@@ -20,10 +20,11 @@ from checker.diagrams import write_diagrams
 from checker.explore import Progress as ProgressCallback
 from checker.html import to_html
 from checker.matrix import build_matrix, matrix_markdown, matrix_table
-from checker.render import compare_text, print_text, to_json, to_markdown
-from checker.report import failing
+from checker.render import compare_text, print_text, replay_data, replay_text, to_json, to_markdown
+from checker.report import FAILING, failing
 from checker.run import CheckResult, report_stem, run_check
 from checker.summary import update_readme
+from checker.trace import TraceError, replay, to_trace
 from fsm.releases import RELEASES
 from fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from fsm.variants import VARIANTS
@@ -92,6 +93,13 @@ def build_parser() -> OneLineParser:
     cmp.add_argument("variant", choices=choices, metavar="VARIANT", help="a release or a variant")
     _scenario_options(cmp)
 
+    rep = sub.add_parser("replay", help="run a trace of protocol steps and show what each step changed")
+    rep.add_argument("trace", type=Path, help="trace file (see README: one STEP[:OUTCOME] [KEY=VALUE ...] a line)")
+    rep.add_argument("--release", choices=list(RELEASES), default=None, help="overrides the trace's release header")
+    rep.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=None)
+    rep.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=None)
+    rep.add_argument("--format", default="text", choices=("text", "json"))
+
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
     readme.add_argument("--path", type=Path, default=Path("README.md"))
 
@@ -155,6 +163,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             _write(args.reports / f"{stem}.md", to_markdown(report))
             _write(args.reports / f"{stem}.json", to_json(report))
             _write(args.reports / f"{stem}.html", to_html(report))
+            for entry in [*report["properties"], *report["incidents"]]:
+                if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
+                    _write(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
         if args.release == ALL:
             matrix = build_matrix(reports, stems)
             mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only)
@@ -196,6 +207,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    try:
+        text = args.trace.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        print(f"detachcheck: error: cannot read {args.trace}: {reason}", file=sys.stderr)
+        return 2
+    try:
+        result = replay(text, args.release, args.volumes, args.requests)
+    except TraceError as err:
+        print(f"detachcheck: error: {args.trace}: {err}", file=sys.stderr)
+        if err.enabled:
+            print("enabled here: " + "; ".join(err.enabled), file=sys.stderr)
+        return 2
+    if args.format == "json":
+        sys.stdout.write(to_json(replay_data(result)))
+    else:
+        replay_text(result, Console())
+    return 1 if result.violations else 0
+
+
 def cmd_readme(args: argparse.Namespace) -> int:
     reports = [run_check(name).report for name in RELEASES]
     try:
@@ -220,7 +252,8 @@ def cmd_diagrams(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `detachcheck` console script."""
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme}
+    commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
+                "replay": cmd_replay}
     return commands[args.command](args)
 
 

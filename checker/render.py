@@ -13,6 +13,7 @@ from rich.table import Table
 
 from checker.report import FAILING
 from checker.sequence import mermaid
+from checker.trace import Replay
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
@@ -113,3 +114,35 @@ def compare_text(result: dict[str, Any], console: Console, markdown: bool = Fals
                          f"{i['variant']} ({i['variant_length']})")
     for line in lines:
         console.print(line, markup=False, highlight=False)
+
+
+def replay_data(result: Replay) -> dict[str, Any]:
+    """A replay as plain data (the JSON output)."""
+    return {"release": result.release, "volumes": result.volumes, "requests": result.requests,
+            "steps": [{"line": s["line"], "step": s["step"], "outcome": s["outcome"], "keys": s["keys"],
+                       "changes": s["changes"]} for s in result.steps],
+            "violations": result.violations, "final_state": result.final, "final_at_rest": result.final_at_rest}
+
+
+def replay_text(result: Replay, console: Console) -> None:
+    """Each step with what it changed, then the violations and the final at-rest verdicts."""
+    console.print(f"replay on {result.release}: {result.volumes} data volume(s), {result.requests} request(s)",
+                  markup=False)
+    for s in result.steps:
+        keys = "".join(f" {k}={v}" for k, v in s["keys"].items())
+        console.print(f"{s['n']:>3}. {s['step']}:{s['outcome']}{keys}  ({s['actor']}, line {s['line']})",
+                      markup=False, highlight=False)
+        for c in s["changes"]:
+            console.print(f"       {c['component']}: {c['from']} -> {c['to']}", markup=False, highlight=False)
+    if result.violations:
+        for v in result.violations:
+            console.print(f"violated: {v['id']} ({v['kind']}) first at step {v['step']} (line {v['line']})",
+                          markup=False, style="red")
+    else:
+        console.print("no property violated along the way", markup=False)
+    if result.final_at_rest:
+        bad = [p["id"] for p in result.final_at_rest if not p["holds"]]
+        console.print("at rest at the end; " + (f"breaks: {', '.join(bad)}" if bad else "every at_rest property holds"),
+                      markup=False)
+    else:
+        console.print("not at rest at the end (a request is in flight)", markup=False)

@@ -1,0 +1,282 @@
+"""Traces: a sequence of protocol steps as text, and replaying one on the model.
+
+Format (UTF-8 text, one step a line):
+- blank lines and lines starting with `#` are ignored;
+- optional headers `release: NAME`, `volumes: N`, `requests: M` (command-line options win);
+- every other line is `STEP[:OUTCOME] [KEY=VALUE ...]`: OUTCOME defaults to `ok`; `req=N` is
+  the Nth detach request in the order the requests were started, `vol=N` the Nth data volume
+  (`vol=root` the boot volume).
+Replay runs on the release with every process and operator recovery enabled, from the first
+initial state (volume styles) on which the whole trace runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.compile import CompiledModel, State, compile_system
+from fsm.releases import RELEASES
+from fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose
+from properties import all_properties
+from properties.registry import ALWAYS, AT_REST, Property
+
+HEADERS = ("release", "volumes", "requests")
+KEYS = ("req", "vol")
+
+
+class TraceError(Exception):
+    """An invalid trace or argument: the line (0 for none), why, and what was enabled there."""
+
+    def __init__(self, line: int, reason: str, enabled: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+        self.enabled = enabled or []
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return where + self.reason
+
+
+@dataclass
+class TraceStep:
+    """One parsed step line."""
+
+    line: int
+    step: str
+    outcome: str
+    keys: dict[str, str]
+
+
+@dataclass
+class Trace:
+    """A parsed trace: headers and steps."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    steps: list[TraceStep] = field(default_factory=list)
+
+
+def parse(text: str) -> Trace:
+    """Parse trace text; TraceError on the first line that does not parse."""
+    trace = Trace()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        head, sep, value = line.partition(":")
+        if sep and head.strip() in HEADERS and " " not in head.strip():
+            if trace.steps:
+                raise TraceError(number, f"header '{head.strip()}' after the first step")
+            trace.headers[head.strip()] = value.strip()
+            continue
+        words = line.split()
+        name, _, outcome = words[0].partition(":")
+        if not name or "=" in name or (outcome == "" and words[0].endswith(":")):
+            raise TraceError(number, f"cannot parse {line!r}: expected STEP[:OUTCOME] [KEY=VALUE ...]")
+        keys: dict[str, str] = {}
+        for word in words[1:]:
+            key, eq, val = word.partition("=")
+            if not eq or not key or not val:
+                raise TraceError(number, f"cannot parse {word!r}: expected KEY=VALUE")
+            if key not in KEYS:
+                raise TraceError(number, f"unknown key {key!r} (keys: {', '.join(KEYS)})")
+            if key in keys:
+                raise TraceError(number, f"key {key!r} given twice")
+            keys[key] = val
+        trace.steps.append(TraceStep(number, name, outcome or "ok", keys))
+    return trace
+
+
+def scenario(trace: Trace, release: str | None, volumes: int | None, requests: int | None) -> tuple[str, int, int]:
+    """Release and size: options first, then headers, then the defaults (pike, 1, 2)."""
+    name = release or trace.headers.get("release", "pike")
+    if name not in RELEASES:
+        raise TraceError(0, f"unknown release {name!r} (choose from {', '.join(RELEASES)})")
+
+    def number(key: str, given: int | None, default: int, high: int) -> int:
+        if given is not None:
+            return given
+        text = trace.headers.get(key, str(default))
+        if not text.isdigit() or not 1 <= int(text) <= high:
+            raise TraceError(0, f"header {key}: must be 1..{high}, got {text!r}")
+        return int(text)
+
+    return name, number("volumes", volumes, 1, MAX_VOLUMES), number("requests", requests, 2, MAX_REQUESTS)
+
+
+def replay_model(release: str, volumes: int, requests: int) -> CompiledModel:
+    """The model traces run on: every process and operator recovery enabled."""
+    return compile_system(compose(RELEASES[release], volumes, requests, operator=True, processes=True))
+
+
+def _trace_keys(keys: dict[str, str], started: list[str]) -> dict[str, str]:
+    """An action's model keys (request ids) as trace keys (start order)."""
+    out = dict(keys)
+    if "req" in out:
+        q = out["req"]
+        out["req"] = str(started.index(q) + 1) if q in started else str(len(started) + 1)
+    return out
+
+
+def enabled_here(model: CompiledModel, state: State, started: list[str]) -> list[tuple[int, State, str]]:
+    """(action index, successor, trace label) of every enabled action, labels in trace form."""
+    out = []
+    for ai, succ in model.enabled(state):
+        action = model.actions[ai].action
+        keys = _trace_keys(dict(action.keys), started)
+        label = f"{action.step.name}:{action.outcome.name}" + "".join(f" {k}={v}" for k, v in sorted(keys.items()))
+        out.append((ai, succ, label))
+    return out
+
+
+def _labels(here: list[tuple[int, State, str]]) -> list[str]:
+    """Distinct labels, in action order (idle requests look alike)."""
+    return list(dict.fromkeys(label for _, _, label in here))
+
+
+@dataclass
+class Replay:
+    """What a replay did: the steps with their changes, violations, the final state."""
+
+    release: str
+    volumes: int
+    requests: int
+    steps: list[dict[str, Any]]
+    violations: list[dict[str, Any]]
+    final: dict[str, str]
+    final_at_rest: list[dict[str, Any]]
+    model: CompiledModel
+    states: list[State]
+
+
+def _match(model: CompiledModel, state: State, ts: TraceStep, started: list[str]) -> tuple[int, State]:
+    declared = {(a.action.step.name, a.action.outcome.name) for a in model.actions}
+    names = {n for n, _ in declared}
+    if ts.step not in names:
+        raise TraceError(ts.line, f"unknown step {ts.step!r} in {model.system.release.name}",
+                         _labels(enabled_here(model, state, started)))
+    if (ts.step, ts.outcome) not in declared:
+        outcomes = sorted(o for n, o in declared if n == ts.step)
+        raise TraceError(ts.line, f"{ts.step} has no outcome {ts.outcome!r} (outcomes: {', '.join(outcomes)})",
+                         _labels(enabled_here(model, state, started)))
+    here = enabled_here(model, state, started)
+    matches = []
+    for ai, succ, _label in here:
+        action = model.actions[ai].action
+        if (action.step.name, action.outcome.name) != (ts.step, ts.outcome):
+            continue
+        keys = _trace_keys(dict(action.keys), started)
+        if all(keys.get(k) == v for k, v in ts.keys.items()):
+            matches.append((ai, succ))
+    starts = [(ai, succ) for ai, succ in matches if model.actions[ai].action.step.binds_volume]
+    if starts and len(starts) == len(matches):  # a new request: requests are alike, take the lowest idle one
+        matches = [min(starts, key=lambda m: int(dict(model.actions[m[0]].action.keys)["req"]))]
+    if not matches:
+        raise TraceError(ts.line, f"{ts.step}:{ts.outcome}{''.join(f' {k}={v}' for k, v in ts.keys.items())} "
+                                  "is not enabled here", _labels(here))
+    if len({succ for _, succ in matches}) > 1:
+        labels = sorted({lbl for ai, succ, lbl in here if (ai, succ) in matches})
+        raise TraceError(ts.line, f"{ts.step}:{ts.outcome} matches several enabled steps: add req= or vol=",
+                         labels)
+    return matches[0]
+
+
+def _vol_key(model: CompiledModel, ts: TraceStep) -> None:
+    vol = ts.keys.get("vol")
+    if vol is not None and vol != ROOT_ID and vol not in model.system.data_volume_ids:
+        raise TraceError(ts.line, f"vol={vol}: the scenario has data volumes "
+                                  f"{', '.join(model.system.data_volume_ids)} (and root)")
+    req = ts.keys.get("req")
+    if req is not None and (not req.isdigit() or not 1 <= int(req) <= model.system.requests):
+        raise TraceError(ts.line, f"req={req}: the scenario has requests 1..{model.system.requests}")
+
+
+def _run_from(model: CompiledModel, init: State, trace: Trace) -> tuple[list[State], list[int]]:
+    """States and action indices of the trace from one initial state (TraceError if it stops)."""
+    states, actions = [init], []
+    started: list[str] = []
+    for ts in trace.steps:
+        _vol_key(model, ts)
+        ai, succ = _match(model, states[-1], ts, started)
+        action = model.actions[ai].action
+        if action.step.binds_volume:
+            q = dict(action.keys)["req"]
+            started.append(q)
+        states.append(succ)
+        actions.append(ai)
+    return states, actions
+
+
+def replay(text: str, release: str | None = None, volumes: int | None = None, requests: int | None = None,
+           properties: tuple[Property, ...] | None = None) -> Replay:
+    """Run a trace; TraceError (with the enabled steps) when a line is invalid or not enabled."""
+    trace = parse(text)
+    name, vols, reqs = scenario(trace, release, volumes, requests)
+    model = replay_model(name, vols, reqs)
+    best: TraceError | None = None
+    for init in model.initials:
+        try:
+            states, actions = _run_from(model, init, trace)
+            break
+        except TraceError as err:
+            if best is None or err.line > best.line:
+                best = err
+    else:
+        assert best is not None
+        raise best
+    return _summarise(model, name, vols, reqs, trace, states, actions, properties or all_properties())
+
+
+def _summarise(model: CompiledModel, name: str, vols: int, reqs: int, trace: Trace, states: list[State],
+               actions: list[int], props: tuple[Property, ...]) -> Replay:
+    slots = model.system.slots
+    view = model.layout.view
+    steps = []
+    for n, (ts, ai) in enumerate(zip(trace.steps, actions, strict=True), start=1):
+        old, new = states[n - 1], states[n]
+        action = model.actions[ai].action
+        steps.append({"n": n, "line": ts.line, "step": ts.step, "outcome": ts.outcome, "keys": ts.keys,
+                      "actor": action.step.actor,
+                      "changes": [{"component": slots[i].label, "from": slots[i].values[a], "to": slots[i].values[b]}
+                                  for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]})
+    violations = []
+    for prop in props:
+        if prop.kind not in (ALWAYS, AT_REST):
+            continue
+        for n, st in enumerate(states):
+            s = view(st)
+            if (prop.kind == ALWAYS or s.at_rest) and not prop.check(s):
+                violations.append({"id": prop.id, "kind": prop.kind, "step": n,
+                                   "line": trace.steps[n - 1].line if n else 0})
+                break
+    final = view(states[-1])
+    final_at_rest = [{"id": p.id, "holds": bool(p.check(final))} for p in props if p.kind == AT_REST] \
+        if final.at_rest else []
+    final_dict = {slot.label: slot.values[v] for slot, v in zip(slots, states[-1], strict=True)}
+    return Replay(name, vols, reqs, steps, violations, final_dict, final_at_rest, model, states)
+
+
+def to_trace(report: dict[str, Any], entry: dict[str, Any]) -> str:
+    """A counterexample (path, then its cycle once) as a trace file that `replay` reproduces."""
+    rel = report["release"]["name"]
+    sc = report["scenario"]
+    lines = [f"# detachcheck trace: {entry['id']} ({entry.get('kind', 'incident')}) {entry['verdict']}",
+             f"# {entry['meaning']}", f"release: {rel}", f"volumes: {sc['volumes']}", f"requests: {sc['requests']}"]
+    started: list[str] = []
+    steps = list(entry["path"] or [])
+    cycle = list(entry.get("cycle") or [])
+    for s in steps + cycle:
+        if s is (cycle[0] if cycle else None):
+            lines.append("# the cycle (it repeats forever):")
+        keys = dict(s["keys"])
+        if "req" in keys:
+            q = keys["req"]
+            if q not in started:
+                started.append(q)
+            keys["req"] = str(started.index(q) + 1)
+        line = s["step"] + ("" if s["outcome"] == "ok" else f":{s['outcome']}")
+        line += "".join(f" {k}={v}" for k, v in sorted(keys.items()))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
