@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from checker.compare import compare
 from checker.diagrams import write_diagrams
 from checker.explore import Progress as ProgressCallback
+from checker.fuzz import fuzz
 from checker.html import to_html
 from checker.matrix import build_matrix, matrix_markdown, matrix_table
 from checker.render import compare_text, print_text, replay_data, replay_text, to_json, to_markdown
@@ -95,10 +96,22 @@ def build_parser() -> OneLineParser:
 
     rep = sub.add_parser("replay", help="run a trace of protocol steps and show what each step changed")
     rep.add_argument("trace", type=Path, help="trace file (see README: one STEP[:OUTCOME] [KEY=VALUE ...] a line)")
-    rep.add_argument("--release", choices=list(RELEASES), default=None, help="overrides the trace's release header")
+    rep.add_argument("--release", choices=[*RELEASES, *VARIANTS], default=None,
+                     help="overrides the trace's release header")
     rep.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=None)
     rep.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=None)
     rep.add_argument("--format", default="text", choices=("text", "json"))
+
+    fuzz = sub.add_parser("fuzz", help="Hypothesis stateful testing of a release, cross-checked with the explorer")
+    fuzz.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS, ALL])
+    fuzz.add_argument("--examples", type=_bounded("--examples", 1, None), default=200)
+    fuzz.add_argument("--steps", type=_bounded("--steps", 1, None), default=50, help="steps per example")
+    fuzz.add_argument("--volumes", type=_bounded("--volumes", 1, 2), default=None,
+                      help="data volumes (default: drawn from 1..2)")
+    fuzz.add_argument("--requests", type=_bounded("--requests", 1, 2), default=None,
+                      help="racing requests (default: drawn from 1..2)")
+    fuzz.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: random)")
+    fuzz.add_argument("--reports", type=Path, default=Path("reports"), help="where a failing trace is saved")
 
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
     readme.add_argument("--path", type=Path, default=Path("README.md"))
@@ -228,6 +241,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if result.violations else 0
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    result = fuzz(args.release, args.examples, args.steps, args.volumes, args.requests, args.seed, args.reports)
+    console = Console()
+    s = result.stats
+    console.print(f"{result.release}: {s.examples} examples, {s.steps} steps, {len(s.states)} distinct states, "
+                  f"{len(s.outcomes)} step outcomes exercised, {result.seconds:.1f} s "
+                  f"({s.steps / max(result.seconds, 1e-9):,.0f} steps/s)", markup=False, highlight=False)
+    console.print("exercised: " + ", ".join(sorted(s.outcomes)), markup=False, highlight=False)
+    if result.never:
+        console.print("never exercised: " + ", ".join(result.never), markup=False, highlight=False)
+    if result.failure:
+        console.print(result.failure, markup=False, highlight=False, style="red")
+        console.print(f"trace saved: {result.trace}", markup=False)
+        return 1
+    return 0
+
+
 def cmd_readme(args: argparse.Namespace) -> int:
     reports = [run_check(name).report for name in RELEASES]
     try:
@@ -253,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `detachcheck` console script."""
     args = build_parser().parse_args(argv)
     commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
-                "replay": cmd_replay}
+                "replay": cmd_replay, "fuzz": cmd_fuzz}
     return commands[args.command](args)
 
 

@@ -12,12 +12,14 @@ initial state (volume styles) on which the whole trace runs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from checker.compile import CompiledModel, State, compile_system
 from fsm.releases import RELEASES
 from fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose
+from fsm.variants import VARIANTS
 from properties import all_properties
 from properties.registry import ALWAYS, AT_REST, Property
 
@@ -91,8 +93,8 @@ def parse(text: str) -> Trace:
 def scenario(trace: Trace, release: str | None, volumes: int | None, requests: int | None) -> tuple[str, int, int]:
     """Release and size: options first, then headers, then the defaults (pike, 1, 2)."""
     name = release or trace.headers.get("release", "pike")
-    if name not in RELEASES:
-        raise TraceError(0, f"unknown release {name!r} (choose from {', '.join(RELEASES)})")
+    if name not in RELEASES and name not in VARIANTS:
+        raise TraceError(0, f"unknown release {name!r} (choose from {', '.join([*RELEASES, *VARIANTS])})")
 
     def number(key: str, given: int | None, default: int, high: int) -> int:
         if given is not None:
@@ -105,9 +107,11 @@ def scenario(trace: Trace, release: str | None, volumes: int | None, requests: i
     return name, number("volumes", volumes, 1, MAX_VOLUMES), number("requests", requests, 2, MAX_REQUESTS)
 
 
+@functools.lru_cache(maxsize=32)
 def replay_model(release: str, volumes: int, requests: int) -> CompiledModel:
-    """The model traces run on: every process and operator recovery enabled."""
-    return compile_system(compose(RELEASES[release], volumes, requests, operator=True, processes=True))
+    """The model traces run on: every process and operator recovery enabled (compiled once)."""
+    rel = VARIANTS[release].release() if release in VARIANTS else RELEASES[release]
+    return compile_system(compose(rel, volumes, requests, operator=True, processes=True))
 
 
 def _trace_keys(keys: dict[str, str], started: list[str]) -> dict[str, str]:

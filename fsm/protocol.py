@@ -52,8 +52,10 @@ API_CHECK_BDM = Step(
          "(scan of BlockDeviceMappingList.get_by_instance_uuid) @ pike",
     outcomes=(
         Outcome("ok", r.BDM_FOUND, requires={"bdm": (PRESENT,)}, volume=DATA),
-        Outcome("root", r.REJECTED, requires={"bdm": (PRESENT,)}, volume=ROOT,
+        Outcome("root", r.REJECTED, requires={"bdm": (PRESENT,)}, volume=ROOT, when={"api_refuses_root_detach": True},
                 raises="HTTPForbidden", handling="403 \"Can't detach root device volume\" (400 from Rocky)"),
+        Outcome("ok", r.BDM_FOUND, requires={"bdm": (PRESENT,)}, volume=ROOT, when={"api_refuses_root_detach": False},
+                note="a deliberately broken API that lets the boot volume through (test variant only)"),
         Outcome("not_found", r.REJECTED, requires={"bdm": (DESTROYED,)},
                 raises="HTTPNotFound", handling="404 \"volume_id not found\""),
     ),

@@ -43,4 +43,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             "retry Cinder HTTP 500 on the detach calls (a retry that fires), 404 on retry counts as success",
             "nova commits f6206269b7 (LP#1944043) and the Zed attachment_delete 404 handling, both in wallaby-eom",
             {"cinder_timeout_retried": True, "attachment_delete_ignores_404": True}),
+    Variant("pike-broken-root-check", "pike",
+            "a deliberately broken API that lets the boot volume be detached (must be caught)",
+            "none: a test variant, like Hypothesis's deliberately buggy machines",
+            {"api_refuses_root_detach": False}),
 )}
