@@ -47,6 +47,9 @@ class Reference:
     model: CompiledModel
     reached: set[tuple[int, ...]]
     expected: tuple[Property, ...]  # properties the explorer proved to hold here
+    enabled_cache: dict[tuple[int, tuple[str, ...]], bool] = field(default_factory=dict)
+    """What the machines accept (action, the values of the slots it reads) -> bool, learnt by firing."""
+    by_state: dict[tuple[str, ...], dict[str, list[int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,7 +112,8 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
                     self.components.append(comp)
                     self.machines.append(slot.lifecycle.machine(model=comp, initial=value))
             self.index = [{name: k for k, name in enumerate(slot.values)} for slot in system.slots]
-            self.enabled_cache: dict[tuple[int, tuple[str, ...]], bool] = {}
+            self.enabled_cache = self.ref.enabled_cache
+            self.by_state = self.ref.by_state
             self.version = 0  # bumped by every step: the enabled set is computed once per state
             self.enabled_at: tuple[int, dict[str, list[int]]] = (-1, {})
             self.ref_slots = [sorted({s for s, _ in a.action.requires} | {s for s, _ in a.action.fires}
@@ -156,12 +160,14 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
             """Enabled action indices by `step:outcome`, computed once per state."""
             if self.enabled_at[0] != self.version:
                 names = self.names()
-                by_label: dict[str, list[int]] = {}
-                for ai in range(len(self.ref.model.actions)):
-                    if self.machine_enabled(ai, names):
-                        a = self.ref.model.actions[ai].action
-                        by_label.setdefault(f"{a.step.name}:{a.outcome.name}", []).append(ai)
-                self.enabled_at = (self.version, by_label)
+                if names not in self.by_state:  # states repeat a lot across examples
+                    by_label: dict[str, list[int]] = {}
+                    for ai in range(len(self.ref.model.actions)):
+                        if self.machine_enabled(ai, names):
+                            a = self.ref.model.actions[ai].action
+                            by_label.setdefault(f"{a.step.name}:{a.outcome.name}", []).append(ai)
+                    self.by_state[names] = by_label
+                self.enabled_at = (self.version, self.by_state[names])
             return self.enabled_at[1]
 
         def fire(self, ai: int) -> None:
