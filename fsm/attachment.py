@@ -34,6 +34,9 @@ ATTACHMENT = Lifecycle(
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach (no os-attach: row kept) @ pike"),
         t("attachment_complete", (RESERVED, DELETED), ATTACHED,
           "cinder/volume/api.py API.attachment_update + attachment_complete @ queens"),
+        t("refresh", (ATTACHED, ERROR_DETACHING, DELETED), ATTACHED,
+          "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh (attachment_create, attachment_update, "
+          "attachment_complete: a new attached row) @ master"),
         t("reset_detached", (ATTACHED, ERROR_DETACHING, RESERVED), DELETED,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: volume_detached for every attachment) @ pike"),

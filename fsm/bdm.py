@@ -1,7 +1,8 @@
-"""Nova block-device mapping (BDM) of the volume on the instance.
+"""Nova block-device mapping (BDM) of the volume on the instance, and its style.
 
-Whether it carries an `attachment_id` (new-style, Queens+) is the volume's `style`
-(`fsm/system.py`): fixed at attach time, it never changes during a detach.
+Whether it carries an `attachment_id` (new-style, Queens+) is the BDM's `style`: set at attach
+time, it decides the Cinder flow of a detach; only `nova-manage volume_attachment refresh`
+(Xena+) turns a legacy BDM into a new-style one.
 """
 
 from fsm.lifecycle import Lifecycle, t
@@ -18,4 +19,22 @@ BDM = Lifecycle(
         t("destroy", PRESENT, DESTROYED,
           "nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy()) @ pike"),
     ),
+)
+
+
+LEGACY = "legacy"
+NEW_STYLE = "attachment_id"
+STYLES = (LEGACY, NEW_STYLE)
+
+STYLE = Lifecycle(
+    name="style",
+    doc="BDM attachment_id: legacy Cinder calls or the attachments API",
+    states=STYLES,
+    initial=LEGACY,
+    transitions=(
+        t("refresh", STYLES, NEW_STYLE,
+          "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh (bdm.attachment_id = the new attachment) @ master"),
+    ),
+    state_docs={LEGACY: "no attachment_id: terminate_connection + os-detach",
+                NEW_STYLE: "attachment_id set: attachment_delete (Queens+)"},
 )

@@ -41,6 +41,8 @@ DISK = Lifecycle(
           f"{_DRIVER} LibvirtDriver._detach_from_persistent (CONFIG only, once) @ wallaby-eom"),
         t("detach_persistent", PERSISTENT_AND_LIVE_PENDING, LIVE_UNPLUG_PENDING,
           f"{_DRIVER} LibvirtDriver._detach_from_persistent (CONFIG only, once) @ wallaby-eom"),
+        t("detach_persistent", ABSENT, None,
+          f"{_DRIVER} LibvirtDriver._detach_with_retry (in neither config: DeviceNotFound, logged) @ wallaby-eom"),
         t("detach_persistent", PERSISTENT, ABSENT,
           f"{_DRIVER} LibvirtDriver._detach_with_retry (domain not running: persistent only) @ wallaby-eom"),
         t("ack_unplug", LIVE_UNPLUG_PENDING, ABSENT,

@@ -34,6 +34,8 @@ INSTANCE = Lifecycle(
         t("shelve_offload", ON_HOST, SHELVED_OFFLOADED,
           f"{_MGR}.shelve_instance -> _shelve_offload_instance (shelved_offload_time=0) @ pike"),
         t("unshelve", SHELVED_OFFLOADED, ACTIVE, f"{_MGR}.unshelve_instance -> _prep_block_device, spawn @ pike"),
+        t("reset_active", ERROR, ACTIVE,
+          "nova/api/openstack/compute/admin_actions.py AdminActionsController._reset_state (DB only) @ pike"),
     ),
     per_volume=False,
     state_docs={ACTIVE: "running on its compute host, no task in progress, unlocked",

@@ -11,17 +11,13 @@ from __future__ import annotations
 from fsm import disk as d
 from fsm import request as r
 from fsm.attachment import ATTACHED
-from fsm.bdm import DESTROYED, PRESENT
+from fsm.bdm import DESTROYED, LEGACY, NEW_STYLE, PRESENT, STYLES  # noqa: F401  (STYLES re-exported)
 from fsm.export import MAPPED, UNMAPPED
 from fsm.instance import ACTIVE, ERROR, ON_HOST, SHELVED_OFFLOADED, STOPPED
 from fsm.service import DOWN, UP
 from fsm.step import DATA, INSTANCE, ROOT, VOLUME, Effect, Outcome, Step
 from fsm.volume import AVAILABLE, DETACHING, IN_USE, RESERVED
 
-LEGACY = "legacy"
-NEW_STYLE = "attachment_id"
-STYLES = (LEGACY, NEW_STYLE)
-"""A volume's BDM either has no attachment_id (legacy Cinder calls) or has one (Queens+)."""
 
 _NOT_IN_USE = (DETACHING, AVAILABLE, RESERVED)
 _HOST = (*ON_HOST, ERROR)  # the domain exists on the host
@@ -103,6 +99,12 @@ API_BEGIN_DETACHING_OFFLOADED = _begin(
     "nova/compute/api.py API._detach_volume_shelved_offloaded -> cinder API.begin_detaching "
     "(Queens+: only without attachment_id) @ pike")
 
+_BDM_GONE = Outcome(
+    "bdm_gone", r.ABORTED, requires={"bdm": (DESTROYED,)},
+    raises="VolumeBDMNotFound (HTTP 500)",
+    handling="BlockDeviceMapping.get_by_volume_id raises before any clean-up: nothing is undone",
+    note="another detach destroyed the BDM since this request checked it")
+
 API_DETACH_SHELVED_OFFLOADED = Step(
     name="api.detach_shelved_offloaded", actor="nova-api", at=(r.OFFLOADED_BEGUN,),
     cite="nova/compute/api.py API._local_cleanup_bdm_volumes (terminate_connection with the stashed "
@@ -115,6 +117,7 @@ API_DETACH_SHELVED_OFFLOADED = Step(
         Outcome("error", r.ABORTED, requires={"style": (LEGACY,)}, fires=(("bdm", "destroy"),), fault=True,
                 raises="VolumeBackendAPIException (HTTP 500)",
                 handling="logged only; bdm.destroy() still runs: Cinder keeps detaching with no BDM"),
+        _BDM_GONE,
     ),
 )
 
@@ -130,6 +133,7 @@ API_DETACH_SHELVED_OFFLOADED_NEW = Step(
         Outcome("error", r.ABORTED, requires={"style": (NEW_STYLE,)}, fires=(("bdm", "destroy"),), fault=True,
                 raises="VolumeBackendAPIException (HTTP 500)",
                 handling="logged only; bdm.destroy() still runs: the attachment stays with no BDM"),
+        _BDM_GONE,
     ),
     when={"new_style_attachments": True},
 )
@@ -449,32 +453,30 @@ COMPUTE_STOP = Step(
     ),
 )
 
+def _rebuild_outcomes(instance: tuple[str, ...], trigger: str) -> tuple[Outcome, ...]:
+    """Start and hard reboot: the domain is rebuilt from the BDMs, or the reconnect fails."""
+    return (
+        Outcome("ok", requires={"instance": instance}, fires=(("instance", trigger),), each_volume=_REBUILD,
+                note=_REBUILD_NOTE),
+        Outcome("error", requires={"instance": instance}, fires=(("instance", "reboot_failed"),),
+                each_volume=_REBUILD_FAILS, needs_effect=0, fault=True,
+                raises="VolumeDeviceNotFound (os-brick connect)", handling="instance set to ERROR",
+                note="a BDM's LUN is no longer mapped: the reconnect fails"),
+    )
+
+
 COMPUTE_START = Step(
     name="compute.start", actor="nova-compute", scope=INSTANCE, needs_service=True,
     cite="nova/compute/manager.py ComputeManager.start_instance (no instance lock, in every release) -> "
          "LibvirtDriver.power_on -> _hard_reboot @ pike",
-    outcomes=(
-        Outcome("ok", requires={"instance": (STOPPED,)}, fires=(("instance", "start"),), each_volume=_REBUILD,
-                note=_REBUILD_NOTE),
-        Outcome("error", requires={"instance": (STOPPED,)}, fires=(("instance", "reboot_failed"),),
-                each_volume=_REBUILD_FAILS, needs_effect=0, fault=True,
-                raises="VolumeDeviceNotFound (os-brick connect)", handling="instance set to ERROR",
-                note="a BDM's LUN is no longer mapped: the reconnect fails"),
-    ),
+    outcomes=_rebuild_outcomes((STOPPED,), "start"),
 )
 
 COMPUTE_HARD_REBOOT = Step(
     name="compute.hard_reboot", actor="nova-compute", scope=INSTANCE, needs_service=True, lock="reboot_lock",
     cite="nova/compute/manager.py ComputeManager.reboot_instance -> nova/virt/libvirt/driver.py "
          "LibvirtDriver._hard_reboot (XML rebuilt from block_device_info) @ pike",
-    outcomes=(
-        Outcome("ok", requires={"instance": _HOST}, fires=(("instance", "hard_reboot"),), each_volume=_REBUILD,
-                note=_REBUILD_NOTE),
-        Outcome("error", requires={"instance": _HOST}, fires=(("instance", "reboot_failed"),),
-                each_volume=_REBUILD_FAILS, needs_effect=0, fault=True,
-                raises="VolumeDeviceNotFound (os-brick connect)", handling="instance set to ERROR",
-                note="a BDM's LUN is no longer mapped: the reconnect fails"),
-    ),
+    outcomes=_rebuild_outcomes(_HOST, "hard_reboot"),
 )
 
 COMPUTE_SHELVE_OFFLOAD_GA = Step(
@@ -609,6 +611,31 @@ OPERATOR_FORCE_DETACH_GUARDED = Step(
     ),
 )
 
+_REFRESH = "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh"
+
+OPERATOR_RESET_INSTANCE = Step(
+    name="operator.reset_instance", actor="operator", scope=INSTANCE, at_rest=True,
+    cite="nova/api/openstack/compute/admin_actions.py AdminActionsController._reset_state "
+         "(`nova reset-state --active`: vm_state ACTIVE, task_state None, nothing else) @ pike",
+    outcomes=(Outcome("ok", requires={"instance": (ERROR,)}, fires=(("instance", "reset_active"),),
+                      note="the operator puts an ERROR instance back to ACTIVE"),),
+)
+
+OPERATOR_REFRESH_ATTACHMENT = Step(
+    name="operator.refresh_attachment", actor="operator", scope=VOLUME, at_rest=True,
+    when={"nova_manage_volume_attachment": True},
+    cite=f"{_REFRESH} (`nova-manage volume_attachment refresh`, STOPPED instances only: attachment_create, "
+         "remove_volume_connection, attachment_update, attachment_complete) @ master",
+    outcomes=(
+        Outcome("ok", volume=DATA, requires={"instance": (STOPPED,), "bdm": (PRESENT,)},
+                fires=(("disk", "detach_persistent"), ("connection", "disconnect_volume"),
+                       ("export", "terminate_connection"), ("export", "initialize_connection"),
+                       ("attachment", "refresh"), ("volume", "refresh"), ("style", "refresh")),
+                note="a fresh attachment, mapped and completed: Cinder in-use, the BDM new-style; "
+                     "the guest gets the disk back at the next start"),
+    ),
+)
+
 STEPS: tuple[Step, ...] = (
     API_GET_VOLUME, API_CHECK_BDM, API_CHECK_INSTANCE, API_BEGIN_DETACHING, API_BEGIN_DETACHING_OFFLOADED,
     API_DETACH_SHELVED_OFFLOADED, API_DETACH_SHELVED_OFFLOADED_NEW, RPC_DETACH_VOLUME,
@@ -619,6 +646,7 @@ STEPS: tuple[Step, ...] = (
     COMPUTE_STOP, COMPUTE_START, COMPUTE_HARD_REBOOT, COMPUTE_SHELVE_OFFLOAD_GA, COMPUTE_SHELVE_OFFLOAD,
     COMPUTE_UNSHELVE,
     COMPUTE_CRASH, COMPUTE_RESTART, OPERATOR_RESET_STATE, OPERATOR_FORCE_DETACH, OPERATOR_FORCE_DETACH_GUARDED,
+    OPERATOR_RESET_INSTANCE, OPERATOR_REFRESH_ATTACHMENT,
 )
 """Every step of the base model; a release keeps those whose `when` its switches satisfy."""
 

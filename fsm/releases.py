@@ -33,6 +33,7 @@ SWITCH_DOCS = {
                                              "(LP#1547142: 15.1.0, 16.0.1, Queens+)",
     "cinder_attachment_deletion_allowed": "Cinder refuses to delete an attachment Nova uses without a "
                                           "service token (OSSA-2023-003, Cinder 23.0.0)",
+    "nova_manage_volume_attachment": "`nova-manage volume_attachment refresh` exists (Xena 24.0.0+)",
     "api_refuses_root_detach": "the API refuses to detach the boot volume (403/400) — every release; only the "
                                "deliberately broken variant turns it off",
 }
@@ -80,20 +81,20 @@ def _release(name: str, version: str, summary: str, bits: str) -> Release:
 #                       retry  404-ok  shelve-terminates  cinder-guard
 RELEASES: dict[str, Release] = {r.name: r for r in (
     _release("ocata", "15.0.0", "Ocata GA: no lock; BDM destroyed before os-detach; DiskNotFound skips the "
-             "disconnect; shelve-offload leaves the LUNs mapped", "FFTTTFFFFFFFT"),
+             "disconnect; shelve-offload leaves the LUNs mapped", "FFTTTFFFFFFFFT"),
     _release("ocata-eol", "15.x eol", "Ocata's last: shelve-offload terminates connections; still no lock, "
-             "DiskNotFound still skips the disconnect", "FFTTTFFFFFTFT"),
+             "DiskNotFound still skips the disconnect", "FFTTTFFFFFTFFT"),
     _release("pike", "16.0.0", "Pike GA: no instance lock on detach; persistent and live detach in one "
-             "libvirt call; DiskNotFound skips the host disconnect; legacy Cinder calls", "FFTTFFFFFFFFT"),
+             "libvirt call; DiskNotFound skips the host disconnect; legacy Cinder calls", "FFTTFFFFFFFFFT"),
     _release("pike-eol", "16.1.8+", "Pike's last: detach under the instance lock; DiskNotFound no longer "
-             "skips the disconnect", "TFFTFFFFFFTFT"),
+             "skips the disconnect", "TFFTFFFFFFTFFT"),
     _release("queens", "17.0.0", "Queens GA: new-style attachments (attachment_delete); no lock; DiskNotFound "
-             "skips the disconnect", "FFTTFFTFFFTFT"),
-    _release("queens-eol", "17.x eol", "Queens' last: detach and reboot under the instance lock", "TTFTFFTFFFTFT"),
+             "skips the disconnect", "FFTTFFTFFFTFFT"),
+    _release("queens-eol", "17.x eol", "Queens' last: detach and reboot under the instance lock", "TTFTFFTFFFTFFT"),
     _release("wallaby", "23.0.0", "Wallaby GA: the API refuses a detach while nova-compute is down",
-             "TTFTFFTTFFTFT"),
+             "TTFTFFTTFFTFFT"),
     _release("wallaby-eom", "23.x eom", "Wallaby's last: persistent detach, then live detach waiting for "
-             "libvirt's events; Cinder 500s retried", "TTFTFTTTTTTFT"),
+             "libvirt's events; Cinder 500s retried", "TTFTFTTTTTTFFT"),
     _release("master", "2026-08", "master: as wallaby-eom, and Cinder refuses attachment deletion by "
-             "non-services while Nova uses it", "TTFTFTTTTTTTT"),
+             "non-services while Nova uses it", "TTFTFTTTTTTTTT"),
 )}

@@ -3,8 +3,8 @@ protocol steps bound to them, for one release and one scenario size.
 
 Volume `root` is the boot volume; data volumes are `1`..`N`. Requests are `1`..`M`;
 each picks the volume it is about at its first step (`api.get_volume`, key `vol=`).
-A volume's `style` (legacy, or attachment_id on its BDM) is fixed from the start: in
-releases with new-style attachments every combination is an initial state.
+A data volume's BDM `style` (legacy, or attachment_id) is set at attach time: in releases with
+new-style attachments every combination is an initial state.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from fsm import lock as lk
 from fsm.attachment import ATTACHMENT
-from fsm.bdm import BDM
+from fsm.bdm import BDM, LEGACY, STYLE, STYLES
 from fsm.connection import CONNECTION
 from fsm.disk import DISK
 from fsm.export import EXPORT
 from fsm.instance import INSTANCE
 from fsm.lifecycle import Lifecycle
 from fsm.lock import LOCK
-from fsm.protocol import LEGACY, STYLES
 from fsm.releases import Release
 from fsm.request import ENDS, IDLE
 from fsm.service import SERVICE, UP
@@ -29,7 +28,7 @@ from fsm.step import DATA, REQUEST, ROOT, Outcome, Step
 from fsm.step import INSTANCE as INSTANCE_SCOPE
 from fsm.volume import VOLUME
 
-VOLUME_LIFECYCLES: tuple[Lifecycle, ...] = (VOLUME, ATTACHMENT, BDM, DISK, CONNECTION, EXPORT)
+VOLUME_LIFECYCLES: tuple[Lifecycle, ...] = (VOLUME, ATTACHMENT, BDM, STYLE, DISK, CONNECTION, EXPORT)
 """Per-volume components, in slot order."""
 INSTANCE_LIFECYCLES: tuple[Lifecycle, ...] = (INSTANCE, SERVICE, LOCK)
 
@@ -48,7 +47,7 @@ class Slot:
     index: str | None  # volume id or request id
     values: tuple[str, ...]
     initial: str
-    lifecycle: Lifecycle | None  # None: a plain variable (a request's volume, a volume's style)
+    lifecycle: Lifecycle | None  # None: a plain variable (the volume a request is about)
 
 
 @dataclass(frozen=True)
@@ -107,12 +106,10 @@ class System:
 
 
 def _slots(release: Release, vol_ids: tuple[str, ...], req_ids: tuple[str, ...]) -> list[Slot]:
-    styles = STYLES if release.switches["new_style_attachments"] else (LEGACY,)
     slots = [Slot(lc.name, lc.name, None, lc.states, lc.initial, lc) for lc in INSTANCE_LIFECYCLES]
     for v in vol_ids:
         for lc in VOLUME_LIFECYCLES:
             slots.append(Slot(f"{lc.name}[{v}]", lc.name, v, lc.states, lc.initial, lc))
-        slots.append(Slot(f"style[{v}]", "style", v, (LEGACY,) if v == ROOT_ID else styles, LEGACY, None))
     request_lc = release.request()
     for q in req_ids:
         slots.append(Slot(f"request[{q}]", "request", q, request_lc.states, request_lc.initial, request_lc))
@@ -238,10 +235,11 @@ def compose(release: Release, volumes: int = 1, requests: int = 2, operator: boo
                         continue
                     actions += [a for a in binder.bind(step, o, v, q) if a is not None]
 
-    style_slots = [i for i, s in enumerate(slots) if s.component == "style"]
+    styles = STYLES if release.switches["new_style_attachments"] else (LEGACY,)
+    style_slots = [i for i, s in enumerate(slots) if s.component == "style" and s.index != ROOT_ID]
     base = [s.initial for s in slots]
     initials = []
-    for combo in itertools.product(*(slots[i].values for i in style_slots)):
+    for combo in itertools.product(*(styles for _ in style_slots)):
         state = list(base)
         for i, style in zip(style_slots, combo, strict=True):
             state[i] = style

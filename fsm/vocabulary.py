@@ -10,4 +10,6 @@ STEP_NAMES = frozenset({
     "guest.ack_unplug", "operator.reset_state", "operator.force_detach",
     # added after reading the code (domain.md section 4)
     "compute.stop", "compute.start", "compute.shelve", "guest.removal_failed", "operator.retry_detach",
+    # added by this model, for recovery tools the code has (docs/faithfulness.md)
+    "operator.reset_instance", "operator.refresh_attachment",
 })

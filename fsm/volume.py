@@ -42,6 +42,9 @@ VOLUME = Lifecycle(
           "nova/virt/block_device.py DriverVolumeBlockDevice.attach (volume not detached: no os-attach) @ pike"),
         t("attachment_complete", (RESERVED, AVAILABLE), IN_USE,
           f"{_API} API.attachment_complete (unconditional: in-use/attached) @ queens"),
+        t("refresh", (IN_USE, DETACHING, AVAILABLE), IN_USE,
+          "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh -> cinder API.attachment_complete "
+          "(unconditional: in-use/attached) @ master"),
         t("reset_available", (DETACHING, IN_USE, RESERVED), AVAILABLE,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: attachments soft-deleted, status recomputed) @ pike"),
