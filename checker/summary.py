@@ -42,7 +42,9 @@ def findings_block(reports: list[dict[str, Any]]) -> str:
     sc = reports[0]["scenario"]
     lines += ["", f"Scenario: one instance, root volume + {sc['volumes']} data volume, {sc['requests']} racing detach "
               "requests, stop/start/hard reboot/shelve-offload/unshelve/crash interleaving; "
-              "[the matrix](reports/matrix.md) has every verdict.", "", END]
+              "[the matrix](reports/matrix.md) has every verdict, and "
+              "[the detach-only matrix](reports/matrix-detach-only.md) isolates the detach protocol "
+              "(where the releases differ most).", "", END]
     return "\n".join(lines)
 
 
