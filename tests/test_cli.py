@@ -61,6 +61,7 @@ def test_json_and_reports_are_byte_identical_across_runs(tmp_path):
     assert out1 == out2
     assert (first / "pike.json").read_bytes() == (second / "pike.json").read_bytes()
     assert (first / "pike.md").read_bytes() == (second / "pike.md").read_bytes()
+    assert (first / "pike.html").read_bytes() == (second / "pike.html").read_bytes()
     assert (first / "pike.json").read_text() == out1
     text = out1 + (first / "pike.md").read_text()
     assert str(tmp_path) not in text and "seconds" not in text
