@@ -96,6 +96,7 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
     while head < len(states):
         state = states[head]
         successors = 0
+        # CompiledModel.enabled, inlined: this is the hot loop (no per-state list, no call)
         for key, table in dispatch:
             for ai in table[state[key]]:
                 a = actions[ai]
