@@ -84,15 +84,21 @@ def _fair_cycle(exploration: Exploration, graph: Graph, sub: nx.DiGraph, comp: s
     if not internal:
         return None
     taken = {graph.process[ai] for _, ai, _ in internal} - {None}
-    always_enabled = set.intersection(*(_enabled_processes(graph, i) for i in comp))
+    enabled = {i: _enabled_processes(graph, i) for i in comp}
+    always_enabled = set.intersection(*enabled.values())
     if always_enabled - taken:
         return None  # some fair process is enabled everywhere here and never taken: not fair
+    # The shown cycle must be fair too: for every fair process enabled somewhere here, pass a state
+    # where it is disabled, or take it if it is enabled everywhere.
     cycle: list[Edge] = []
     here = entry
-    for proc in sorted(always_enabled):  # take each such process once, then return to the entry
-        edge = next((e for e in internal if graph.process[e[1]] == proc), None)
-        if edge is None:
-            return None
+    for proc in sorted(set.union(*enabled.values()) - always_enabled):
+        if proc in enabled[here]:
+            calm = min((i for i in comp if proc not in enabled[i]), key=lambda i: (exploration.depth[i], i))
+            cycle += _path_within(sub, graph, here, calm, comp)
+            here = calm
+    for proc in sorted(always_enabled):
+        edge = min((e for e in internal if graph.process[e[1]] == proc), key=lambda e: (e[0] != here, e))
         cycle += _path_within(sub, graph, here, edge[0], comp) + [edge]
         here = edge[2]
     back = _path_within(sub, graph, here, entry, comp)

@@ -6,6 +6,7 @@ Bad input gets one line on stderr and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -110,7 +111,7 @@ def build_parser() -> OneLineParser:
                       help="data volumes (default: drawn from 1..2)")
     fuzz.add_argument("--requests", type=_bounded("--requests", 1, 2), default=None,
                       help="racing requests (default: drawn from 1..2)")
-    fuzz.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: random)")
+    fuzz.add_argument("--derandomize", action="store_true", help="a fixed, reproducible run (default: random)")
     fuzz.add_argument("--reports", type=Path, default=Path("reports"), help="where a failing trace is saved")
 
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
@@ -169,19 +170,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             results.append(_run(args, name, display, args.properties))
     finally:
         display.stop()
-    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only) for n in names]
+    selected = bool(args.properties)
+    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected) for n in names]
     reports = [r.report for r in results]
     try:
         for stem, report in zip(stems, reports, strict=True):
             _write(args.reports / f"{stem}.md", to_markdown(report))
             _write(args.reports / f"{stem}.json", to_json(report))
             _write(args.reports / f"{stem}.html", to_html(report))
+            shutil.rmtree(args.reports / "traces" / stem, ignore_errors=True)  # no stale traces
             for entry in [*report["properties"], *report["incidents"]]:
                 if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
                     _write(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
         if args.release == ALL:
             matrix = build_matrix(reports, stems)
-            mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only)
+            mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected)
             _write(args.reports / f"{mstem}.md", matrix_markdown(matrix))
             _write(args.reports / f"{mstem}.json", to_json(matrix))
     except OSError as exc:
@@ -207,6 +210,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    if args.base == args.variant:
+        print("detachcheck: error: BASE and VARIANT are the same: nothing to compare", file=sys.stderr)
+        return 2
     display = _Display(Console(stderr=True))
     try:
         base, variant = _run(args, args.base, display), _run(args, args.variant, display)
@@ -242,10 +248,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    result = fuzz(args.release, args.examples, args.steps, args.volumes, args.requests, args.seed, args.reports)
+    result = fuzz(args.release, args.examples, args.steps, args.volumes, args.requests, args.derandomize,
+                  args.reports)
     console = Console()
     s = result.stats
-    console.print(f"{result.release}: {s.examples} examples, {s.steps} steps, {len(s.states)} distinct states, "
+    console.print(f"{result.release}: {s.examples} runs (examples, and replays while shrinking), {s.steps} steps, "
+                  f"{len(s.states)} distinct states, "
                   f"{len(s.outcomes)} step outcomes exercised, {result.seconds:.1f} s "
                   f"({s.steps / max(result.seconds, 1e-9):,.0f} steps/s)", markup=False, highlight=False)
     console.print("exercised: " + ", ".join(sorted(s.outcomes)), markup=False, highlight=False)

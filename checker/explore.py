@@ -95,7 +95,8 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
     head = 0
     while head < len(states):
         state = states[head]
-        successors = 0
+        successors = 0  # transitions to explored states
+        enabled = 0  # every enabled action, for the deadlock check
         # CompiledModel.enabled, inlined: this is the hot loop (no per-state list, no call)
         for key, table in dispatch:
             for ai in table[state[key]]:
@@ -108,11 +109,12 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
                     for slot, writes in a.writes:
                         nxt[slot] = writes[state[slot]]
                     t = tuple(nxt)
-                    successors += 1
+                    enabled += 1
                     if t not in index:
                         if max_states is not None and len(states) >= max_states:
                             complete = False
-                            continue
+                            continue  # beyond the limit: neither explored nor counted
+                        successors += 1
                         sid = len(states)
                         index[t] = sid
                         states.append(t)
@@ -120,8 +122,10 @@ def explore(model: CompiledModel, properties: Sequence[Property], max_states: in
                         via.append(ai)
                         depth.append(depth[head] + 1)
                         check(sid, t)
+                    else:
+                        successors += 1
         transitions += successors
-        if successors == 0 and open_checks[DEADLOCK]:
+        if enabled == 0 and open_checks[DEADLOCK]:
             s = view(state)
             for prop in list(open_checks[DEADLOCK]):
                 if prop.check(s):

@@ -37,7 +37,7 @@ def releases_for(name: str) -> dict[str, Release]:
 
 
 def fuzz(release: str, examples: int, steps: int, volumes: int | None = None, requests: int | None = None,
-         seed: int | None = None, reports: Path = Path("reports")) -> FuzzResult:
+         derandomize: bool = False, reports: Path = Path("reports")) -> FuzzResult:
     """Run `examples` random interleavings of up to `steps` steps each."""
     sizes = tuple(s for s in SIZES if (volumes is None or s[0] == volumes) and (requests is None or s[1] == requests))
     sizes = sizes or ((volumes or 1, requests or 1),)
@@ -45,7 +45,7 @@ def fuzz(release: str, examples: int, steps: int, volumes: int | None = None, re
     trace_dir = reports / "fuzz" / release
     base = {release: RELEASES[VARIANTS[release].base]} if release in VARIANTS else None
     cls = machine_class(releases_for(release), sizes, expect_from=base, trace_dir=trace_dir, stats=stats)
-    conf = settings(max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=seed is not None,
+    conf = settings(max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=derandomize,
                     database=None, suppress_health_check=list(HealthCheck), print_blob=False)
     failure = None
     start = time.perf_counter()
@@ -55,18 +55,12 @@ def fuzz(release: str, examples: int, steps: int, volumes: int | None = None, re
 
         class Watched(cls):  # type: ignore[misc, valid-type]
             def teardown(self) -> None:
-                bar.update(task, description=f"fuzzing {release}: {stats.examples} examples, {stats.steps} steps, "
+                bar.update(task, description=f"fuzzing {release}: {stats.examples} runs, {stats.steps} steps, "
                                              f"{len(stats.states)} states")
 
         Watched.__name__ = cls.__name__
         try:
-            if seed is not None:
-                conf = settings(conf, derandomize=False)
-                from hypothesis import seed as hseed
-                hseed(seed)(lambda: None)
-                run_state_machine_as_test(Watched, settings=conf)
-            else:
-                run_state_machine_as_test(Watched, settings=conf)
+            run_state_machine_as_test(Watched, settings=conf)
         except AssertionError as err:
             failure = str(err).split("\ntrace (replay", 1)[0]
     seconds = time.perf_counter() - start

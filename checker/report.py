@@ -143,7 +143,7 @@ def _witness(prop: Property, exploration: Exploration) -> dict[str, Any] | None:
 
 
 def property_entry(prop: Property, exploration: Exploration, lasso: Lasso | None = None,
-                   stuck: tuple[Exploration, Stuck] | None = None) -> dict[str, Any]:
+                   stuck: tuple[Exploration, Stuck] | None = None, unsettled: bool = False) -> dict[str, Any]:
     """One property's row: verdict, the shortest path (or lasso, or stuck state) and its witness."""
     entry: dict[str, Any] = {"id": prop.id, "kind": prop.kind, "meaning": prop.meaning, "verdict": "",
                              "witness": prop.witness, "length": None, "start": None, "path": None,
@@ -160,7 +160,7 @@ def property_entry(prop: Property, exploration: Exploration, lasso: Lasso | None
                           "closest_state": state_dict(ex, found.best),
                           "still_failing": [p.id for p in REGISTRY.values() if p.kind == AT_REST
                                             and not p.check(ex.model.layout.view(ex.states[found.best]))]}
-    entry["verdict"] = verdict(prop, exploration, sid is not None)
+    entry["verdict"] = UNKNOWN if unsettled else verdict(prop, exploration, sid is not None)
     if sid is not None:
         entry["start"] = start_dict(ex, ex.path_states(sid)[0])
         entry["path"] = path_steps(ex, sid)
@@ -189,7 +189,8 @@ def incident_entry(query: Property, exploration: Exploration) -> dict[str, Any]:
 
 def build_report(exploration: Exploration, properties: Sequence[Property], max_states: int | None,
                  incidents: Sequence[Property] = (), lassos: dict[str, Lasso] | None = None,
-                 stuck: dict[str, tuple[Exploration, Stuck]] | None = None) -> dict[str, Any]:
+                 stuck: dict[str, tuple[Exploration, Stuck]] | None = None,
+                 unsettled: set[str] | None = None) -> dict[str, Any]:
     """The whole report as plain, deterministic data."""
     system = exploration.model.system
     release = system.release
@@ -204,7 +205,8 @@ def build_report(exploration: Exploration, properties: Sequence[Property], max_s
         "search": {"states": len(exploration.states), "transitions": exploration.transitions,
                    "depth": max(exploration.depth), "complete": exploration.complete,
                    "max_states": max_states, "actions": len(exploration.model.actions)},
-        "properties": [property_entry(p, exploration, lassos.get(p.id), stuck.get(p.id)) for p in properties],
+        "properties": [property_entry(p, exploration, lassos.get(p.id), stuck.get(p.id), p.id in (unsettled or ()))
+                       for p in properties],
         "incidents": [incident_entry(q, exploration) for q in incidents],
         "coverage": coverage_report(exploration),
     }

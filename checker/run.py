@@ -42,8 +42,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
               variant: Release | None = None, processes: bool = True) -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all)."""
     props = all_properties()
-    if property_ids:
-        props = tuple(p for p in props if p.id in property_ids)
+    if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
+        wanted = set(property_ids) | {p.witness for p in props if p.id in property_ids and p.witness}
+        props = tuple(p for p in props if p.id in wanted)
     rel = variant or RELEASES[release]
     model = compile_system(compose(rel, volumes, requests, operator, processes))
     start = time.perf_counter()
@@ -51,6 +52,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     exploration = explore(model, props + queries, max_states=max_states, progress=progress)
     lassos: dict[str, Lasso] = {}
     stuck: dict[str, tuple[Exploration, Stuck]] = {}
+    unsettled: set[str] = set()
     if exploration.complete:
         live = [p for p in props if p.kind == LIVENESS]
         if live:
@@ -62,15 +64,19 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             # Recovery may use operator actions: analyse the model with them.
             recovery = exploration if operator else explore(
                 compile_system(compose(rel, volumes, requests, True, processes)), [], max_states=max_states)
-            if recovery.complete and (found := find_unrecoverable(recovery, build_graph(recovery), p,
-                                                                  at_rest_failures)) is not None:
+            if not recovery.complete:
+                unsettled.add(p.id)  # its own search was cut short: no verdict
+            elif (found := find_unrecoverable(recovery, build_graph(recovery), p, at_rest_failures)) is not None:
                 stuck[p.id] = (recovery, found)
     seconds = time.perf_counter() - start
-    report = build_report(exploration, props, max_states, queries, lassos, stuck)
+    report = build_report(exploration, props, max_states, queries, lassos, stuck, unsettled)
     return CheckResult(model, exploration, report, seconds, lassos, stuck)
 
 
-def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True) -> str:
-    """`pike` at the default scenario, `pike-v2-r3` (`-operator`, `-detach-only`) otherwise."""
+def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,
+                selected: bool = False) -> str:
+    """`pike` at the default scenario, `pike-v2-r3` (`-operator`, `-detach-only`, `-selected` for a
+    run restricted with --property) otherwise, so a partial run never overwrites a full report."""
     stem = release if (volumes, requests) == DEFAULT_SIZE else f"{release}-v{volumes}-r{requests}"
-    return stem + ("-operator" if operator else "") + ("" if processes else "-detach-only")
+    return stem + ("-operator" if operator else "") + ("" if processes else "-detach-only") + \
+        ("-selected" if selected else "")

@@ -120,7 +120,7 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
                                      | {s for s, _, _ in a.action.assigns}) for a in self.ref.model.actions]
             self.trace = [f"release: {name}", f"volumes: {volumes}", f"requests: {requests}"]
             if init != system.initials[0]:
-                self.trace.insert(0, "# starts from " + ", ".join(
+                self.trace.append("start: " + " ".join(
                     f"{s.label}={v}" for s, v, w in zip(system.slots, init, system.initials[0], strict=True) if v != w))
             self.started: list[str] = []
             if stats is not None:

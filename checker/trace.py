@@ -2,7 +2,9 @@
 
 Format (UTF-8 text, one step a line):
 - blank lines and lines starting with `#` are ignored;
-- optional headers `release: NAME`, `volumes: N`, `requests: M` (command-line options win);
+- optional headers `release: NAME`, `volumes: N`, `requests: M` (command-line options win), and
+  `start: style[1]=attachment_id ...` (this tool's extension: which initial state, when a release has
+  several; without it, the first on which the whole trace runs);
 - every other line is `STEP[:OUTCOME] [KEY=VALUE ...]`: OUTCOME defaults to `ok`; `req=N` is
   the Nth detach request in the order the requests were started, `vol=N` the Nth data volume
   (`vol=root` the boot volume).
@@ -23,7 +25,7 @@ from fsm.variants import VARIANTS
 from properties import all_properties
 from properties.registry import ALWAYS, AT_REST, Property
 
-HEADERS = ("release", "volumes", "requests")
+HEADERS = ("release", "volumes", "requests", "start")
 KEYS = ("req", "vol")
 
 
@@ -174,7 +176,9 @@ def _match(model: CompiledModel, state: State, ts: TraceStep, started: list[str]
         if all(keys.get(k) == v for k, v in ts.keys.items()):
             matches.append((ai, succ))
     starts = [(ai, succ) for ai, succ in matches if model.actions[ai].action.step.binds_volume]
-    if starts and len(starts) == len(matches):  # a new request: requests are alike, take the lowest idle one
+    vols = {dict(model.actions[ai].action.keys)["vol"] for ai, _ in starts}
+    if starts and len(starts) == len(matches) and len(vols) == 1:
+        # a new request about one volume: idle requests are alike, take the lowest
         matches = [min(starts, key=lambda m: int(dict(model.actions[m[0]].action.keys)["req"]))]
     if not matches:
         raise TraceError(ts.line, f"{ts.step}:{ts.outcome}{''.join(f' {k}={v}' for k, v in ts.keys.items())} "
@@ -194,6 +198,26 @@ def _vol_key(model: CompiledModel, ts: TraceStep) -> None:
     req = ts.keys.get("req")
     if req is not None and (not req.isdigit() or not 1 <= int(req) <= model.system.requests):
         raise TraceError(ts.line, f"req={req}: the scenario has requests 1..{model.system.requests}")
+
+
+def _initials(model: CompiledModel, trace: Trace) -> list[State]:
+    """The initial states the trace may start from (all, or the one its `start:` header names)."""
+    text = trace.headers.get("start", "").strip()
+    if not text:
+        return list(model.initials)
+    slots = model.system.slots
+    wanted: dict[int, str] = {}
+    for pair in text.split():
+        label, eq, value = pair.partition("=")
+        index = next((i for i, slot in enumerate(slots) if slot.label == label), None)
+        if not eq or index is None or value not in slots[index].values:
+            raise TraceError(0, f"header start: cannot use {pair!r} (e.g. style[1]=attachment_id)")
+        wanted[index] = value
+    found = [init for init in model.initials
+             if all(slots[i].values[init[i]] == v for i, v in wanted.items())]
+    if not found:
+        raise TraceError(0, f"header start: {text!r} is not an initial state of this release")
+    return found
 
 
 def _run_from(model: CompiledModel, init: State, trace: Trace) -> tuple[list[State], list[int]]:
@@ -216,10 +240,12 @@ def replay(text: str, release: str | None = None, volumes: int | None = None, re
            properties: tuple[Property, ...] | None = None) -> Replay:
     """Run a trace; TraceError (with the enabled steps) when a line is invalid or not enabled."""
     trace = parse(text)
+    if not trace.steps:
+        raise TraceError(0, "the trace has no steps")
     name, vols, reqs = scenario(trace, release, volumes, requests)
     model = replay_model(name, vols, reqs)
     best: TraceError | None = None
-    for init in model.initials:
+    for init in _initials(model, trace):
         try:
             states, actions = _run_from(model, init, trace)
             break
@@ -267,6 +293,8 @@ def to_trace(report: dict[str, Any], entry: dict[str, Any]) -> str:
     sc = report["scenario"]
     lines = [f"# detachcheck trace: {entry['id']} ({entry.get('kind', 'incident')}) {entry['verdict']}",
              f"# {entry['meaning']}", f"release: {rel}", f"volumes: {sc['volumes']}", f"requests: {sc['requests']}"]
+    if entry.get("start"):
+        lines.append("start: " + " ".join(f"{k}={v}" for k, v in entry["start"].items()))
     started: list[str] = []
     steps = list(entry["path"] or [])
     cycle = list(entry.get("cycle") or [])

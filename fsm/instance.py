@@ -28,8 +28,10 @@ INSTANCE = Lifecycle(
     transitions=(
         t("stop", ACTIVE, STOPPED, f"{_MGR}.stop_instance -> driver.power_off @ pike"),
         t("start", STOPPED, ACTIVE, f"{_MGR}.start_instance -> driver.power_on -> _hard_reboot @ pike"),
-        t("hard_reboot", ON_HOST, ACTIVE, f"{_MGR}.reboot_instance -> driver.reboot(hard) -> _hard_reboot @ pike"),
-        t("reboot_failed", ON_HOST, ERROR,
+        t("hard_reboot", (*ON_HOST, ERROR), ACTIVE,
+          f"{_MGR}.reboot_instance -> driver.reboot(hard) -> _hard_reboot (vm_states.ALLOW_HARD_REBOOT "
+          "includes ERROR) @ pike"),
+        t("reboot_failed", (*ON_HOST, ERROR), ERROR,
           f"{_MGR}.reboot_instance (driver.reboot raised: _set_instance_obj_error_state) @ pike"),
         t("shelve_offload", ON_HOST, SHELVED_OFFLOADED,
           f"{_MGR}.shelve_instance -> _shelve_offload_instance (shelved_offload_time=0) @ pike"),

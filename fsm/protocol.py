@@ -375,7 +375,11 @@ COMPUTE_DESTROY_BDM = Step(
     name="compute.destroy_bdm", actor="nova-compute", at=(r.CINDER_DETACHED,), needs_service=True,
     lock="detach_lock", when={_OCATA: False},
     cite="nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy() after the Cinder calls) @ pike",
-    outcomes=(Outcome("ok", r.COMPLETED, fires=(("bdm", "destroy"),), note="Nova forgets the volume"),),
+    outcomes=(Outcome("ok", r.COMPLETED, fires=(("bdm", "destroy"),), note="Nova forgets the volume"),
+              Outcome("already_gone", r.COMPLETED, requires={"bdm": (DESTROYED,)},
+                      handling="nothing to do: block_device_mapping_destroy is an UPDATE ... WHERE id= with "
+                               "no row-count check, so a second destroy is a no-op",
+                      note="a racing detach of the shelved-offloaded instance destroyed the BDM first")),
 )
 
 OCATA_DESTROY_BDM = Step(
@@ -396,6 +400,9 @@ OCATA_CINDER_DETACH = Step(
                 fires=(("attachment", "detach_failed"),), fault=True,
                 raises="VolumeBackendAPIException (HTTP 500)",
                 handling="propagates: the BDM is already gone, Cinder stays detaching"),
+        Outcome("export_error", r.ABORTED, fault=True, raises="RemoveExportException (HTTP 500)",
+                handling="propagates: the BDM is already gone, Cinder stays detaching",
+                note="driver.remove_export fails: nothing changes in Cinder's DB"),
         Outcome("timeout", r.ABORTED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
                 raises="MessagingTimeout in cinder-api (HTTP 500)", handling="propagates"),
     ),

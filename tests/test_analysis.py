@@ -96,3 +96,25 @@ def test_unrecoverable_state_is_named_with_what_was_tried():
     assert stuck.closure == 1 and stuck.tried == []
     ex, graph = run(system(("toy.break", "break", False), ("toy.repair", "repair", False)))
     assert find_unrecoverable(ex, graph, target) is None
+
+
+RING = Lifecycle("ring", "a ring", ("a", "b", "c", "done"), "a", (
+    t("ab", "a", "b", CITE), t("ba", "b", "a", CITE), t("ac", "a", "c", CITE), t("ca", "c", "a", CITE),
+    t("finish", ("a", "b"), "done", CITE), t("rest", "done", None, CITE),
+), per_volume=False)
+
+
+def test_the_shown_cycle_is_fair_itself():
+    """a<->b keeps `finish` enabled all the way round: only a cycle through c (where it is
+    disabled) is a fair way of never finishing, and that is the one shown."""
+    slots = (Slot("ring", "ring", None, RING.states, RING.initial, RING),)
+    actions = []
+    for name, trigger, fair in (("toy.ab", "ab", False), ("toy.ba", "ba", False), ("toy.ac", "ac", False),
+                                ("toy.ca", "ca", True), ("toy.finish", "finish", True), ("toy.rest", "rest", True)):
+        step = Step(name, "toy", CITE, (Outcome("ok"),), scope=INSTANCE, fair=fair)
+        actions.append(Action(step, step.outcomes[0], (), (), ((0, trigger),), ()))
+    ex, graph = run(System(RELEASES["pike"], 0, 1, slots, tuple(actions), (("a",),)))
+    lasso = find_lasso(ex, graph, Property("ends", LIVENESS, "", lambda s, q: s.get("ring") != "done"))
+    assert lasso is not None
+    names = {ex.model.system.slots[0].values[ex.states[j][0]] for _, _, j in lasso.cycle}
+    assert "c" in names

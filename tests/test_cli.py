@@ -91,10 +91,11 @@ def test_max_states_reports_unknown_not_holds(tmp_path, capsys):
     assert "holds" not in verdicts.values()
 
 
-def test_property_filter(tmp_path, capsys):
+def test_property_filter_keeps_witnesses_and_the_full_report(tmp_path, capsys):
     main(["check", "--property", "persistent_matches_live", "--format", "json", "--reports", str(tmp_path)])
     report = json.loads(capsys.readouterr().out)
-    assert [p["id"] for p in report["properties"]] == ["persistent_matches_live"]
+    assert [p["id"] for p in report["properties"]] == ["persistent_matches_live", "detach_can_roll_back"]
+    assert (tmp_path / "pike-selected.json").exists() and not (tmp_path / "pike.json").exists()
 
 
 def test_unwritable_reports_dir_is_a_clean_error(tmp_path):

@@ -24,3 +24,11 @@ def test_readme_gives_the_two_commands():
     text = README.read_text()
     assert "make check" in text and "make test" in text
     assert "make test" in (README.parent / ".ci" / "run").read_text()
+
+
+def test_readme_trace_example_replays():
+    from checker.trace import replay
+    block = re.search(r"```text\n(.*?)```", README.read_text(), re.S).group(1)
+    result = replay(block)
+    assert [s["step"] for s in result.steps][-1] == "compute.roll_detaching"
+    assert [v["id"] for v in result.violations] == ["persistent_matches_live"]
