@@ -240,9 +240,9 @@ def replay(text: str, release: str | None = None, volumes: int | None = None, re
            properties: tuple[Property, ...] | None = None) -> Replay:
     """Run a trace; TraceError (with the enabled steps) when a line is invalid or not enabled."""
     trace = parse(text)
+    name, vols, reqs = scenario(trace, release, volumes, requests)
     if not trace.steps:
         raise TraceError(0, "the trace has no steps")
-    name, vols, reqs = scenario(trace, release, volumes, requests)
     model = replay_model(name, vols, reqs)
     best: TraceError | None = None
     for init in _initials(model, trace):
