@@ -51,7 +51,7 @@ CASES = {
                             view(request_1="rejected", request_1_volume="1")),
     "no_deadlock": (view(request_1="at compute"), view(request_1="completed")),
     # liveness: "request 1 still owes a result"; recoverable: "consistent"
-    "detach_terminates": (view(request_1="lost", request_1_volume="1"),
+    "detach_terminates": (view(request_1="at compute", request_1_volume="1"),
                           view(request_1="completed", request_1_volume="1")),
     "recoverable": (view(), view(volume_1="detaching/attached")),
 }
