@@ -191,6 +191,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"detachcheck: error: cannot write reports to {args.reports}: {exc.strerror}", file=sys.stderr)
         return 2
     console = Console()
+    console = Console(width=max(console.width, 160 if args.release == ALL else 100))  # never cut a property id
     if args.release == ALL:
         out: Any = build_matrix(reports, stems)
         if args.format == "json":

@@ -20,7 +20,8 @@ def build_matrix(reports: list[dict[str, Any]], stems: list[str]) -> dict[str, A
     rows = []
     for i, prop in enumerate(first["properties"]):
         rows.append({"id": prop["id"], "kind": prop["kind"],
-                     "cells": [{"verdict": r["properties"][i]["verdict"], "length": r["properties"][i]["length"]}
+                     "cells": [{"verdict": "holds (vacuous)" if r["properties"][i]["vacuous"]
+                                else r["properties"][i]["verdict"], "length": r["properties"][i]["length"]}
                                for r in reports]})
     incidents = []
     for i, inc in enumerate(first["incidents"]):
@@ -68,6 +69,8 @@ def matrix_table(m: dict[str, Any]) -> Table:
                 cells.append(f"[red]✗ {text}[/red]")
             elif c["verdict"] in ("holds", "unreachable"):
                 cells.append("[green]✓[/green]")
+            elif c["verdict"] == "holds (vacuous)":
+                cells.append("[yellow]✓ vacuous[/yellow]")
             elif c["verdict"] in ("witnessed", "reached"):
                 cells.append(f"[yellow]● {text}[/yellow]" if row.get("kind") is None else f"[green]● {text}[/green]")
             else:

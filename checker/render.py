@@ -40,8 +40,10 @@ def verdict_table(report: dict[str, Any]) -> Table:
     for col in ("property", "kind", "verdict", "length"):
         table.add_column(col, justify="right" if col == "length" else "left")
     for p in report["properties"]:
-        style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" else "green")
-        table.add_row(p["id"], p["kind"], f"[{style}]{p['verdict']}[/{style}]",
+        style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" or p["vacuous"]
+                                                       else "green")
+        shown = f"{p['verdict']} (vacuous)" if p["vacuous"] else p["verdict"]
+        table.add_row(p["id"], p["kind"], f"[{style}]{shown}[/{style}]",
                       "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""))
     return table
 

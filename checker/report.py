@@ -175,6 +175,9 @@ def property_entry(prop: Property, exploration: Exploration, lasso: Lasso | None
             entry["length"] += len(lasso.cycle)
     if entry["verdict"] != WITNESSED:
         entry["witness_path"] = _witness(prop, exploration)
+    # A pass is vacuous when the situation the property speaks of is never reached.
+    entry["vacuous"] = (entry["verdict"] == HOLDS and prop.witness is not None and exploration.complete
+                        and prop.witness not in exploration.found)
     return entry
 
 
@@ -182,7 +185,7 @@ def incident_entry(query: Property, exploration: Exploration) -> dict[str, Any]:
     """An incident: reached or not, and the shortest path to it."""
     entry = property_entry(query, exploration)
     entry["verdict"] = {WITNESSED: "reached", NOT_WITNESSED: "unreachable"}.get(entry["verdict"], UNKNOWN)
-    for key in ("kind", "witness", "cycle", "culprits", "stuck", "witness_path"):
+    for key in ("kind", "witness", "cycle", "culprits", "stuck", "witness_path", "vacuous"):
         del entry[key]
     return entry
 
