@@ -78,3 +78,10 @@ def test_every_counterexample_is_shortest(fixture, request):
         check = REGISTRY[p["id"]].check
         best = min(lengths[i] for i, st in enumerate(run.states) if not check(view(st)))
         assert p["length"] == best
+
+
+def test_a_pass_that_speaks_of_nothing_is_marked_vacuous(pike_r2, every_release):
+    """Without shelve-offload, `shelved_offloaded_holds_nothing` holds only vacuously."""
+    assert entry(pike_r2, "shelved_offloaded_holds_nothing")["vacuous"] is True
+    assert entry(pike_r2, "root_volume_never_detached")["vacuous"] is False
+    assert entry(every_release["pike-eol"], "shelved_offloaded_holds_nothing")["vacuous"] is False
