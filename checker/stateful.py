@@ -50,6 +50,8 @@ class Reference:
     enabled_cache: dict[tuple[int, tuple[str, ...]], bool] = field(default_factory=dict)
     """What the machines accept (action, the values of the slots it reads) -> bool, learnt by firing."""
     by_state: dict[tuple[str, ...], dict[str, list[int]]] = field(default_factory=dict)
+    machines: dict[int, tuple[Component, Any]] = field(default_factory=dict)
+    """One `transitions` machine (and its model object) per lifecycle slot, reused by every example."""
 
 
 @dataclass
@@ -77,7 +79,12 @@ def reference(release: Release, volumes: int, requests: int,
         run = explore(truth, props)
         expected = tuple(p for p in props if verdict(p, run, p.id in run.found) == "holds")
         reached = set(explore(compile_system(system), []).states) if expect_from else set(run.states)
-        _REFERENCES[key] = Reference(system, compiler(system), reached, expected)
+        ref = Reference(system, compiler(system), reached, expected)
+        for i, slot in enumerate(system.slots):
+            if slot.lifecycle is not None:
+                comp = Component()
+                ref.machines[i] = (comp, slot.lifecycle.machine(model=comp))
+        _REFERENCES[key] = ref
     return _REFERENCES[key]
 
 
@@ -107,10 +114,11 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
                     self.components.append(None)
                     self.machines.append(None)
                     self.variables[i] = value
-                else:
-                    comp = Component()
+                else:  # the scenario's machines are built once and put back to the initial state
+                    comp, machine = self.ref.machines[i]
+                    machine.set_state(value, model=comp)
                     self.components.append(comp)
-                    self.machines.append(slot.lifecycle.machine(model=comp, initial=value))
+                    self.machines.append(machine)
             self.index = [{name: k for k, name in enumerate(slot.values)} for slot in system.slots]
             self.enabled_cache = self.ref.enabled_cache
             self.by_state = self.ref.by_state
@@ -251,7 +259,10 @@ def _add_rule(cls: type, label: str) -> None:
     def instances(self: Any) -> list[int]:
         return self.enabled().get(label, []) if hasattr(self, "ref") else []
 
-    @precondition(lambda self: bool(instances(self)))
+    def some_enabled(self: Any) -> bool:
+        return bool(instances(self))
+
+    @precondition(some_enabled)
     @rule(data=st.data())
     def run(self: Any, data: st.DataObject) -> None:
         options = instances(self)
@@ -275,7 +286,10 @@ def _add_progress_rule(cls: type) -> None:
         return [ai for group in self.enabled().values() for ai in group
                 if "req" in dict(actions[ai].action.keys) and not actions[ai].action.step.binds_volume]
 
-    @precondition(lambda self: bool(candidates(self)))
+    def some_request_can_move(self: Any) -> bool:
+        return bool(candidates(self))
+
+    @precondition(some_request_can_move)
     @rule(data=st.data())
     def advance_a_request(self: Any, data: st.DataObject) -> None:
         options = sorted(candidates(self))
