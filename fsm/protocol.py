@@ -153,28 +153,35 @@ RPC_DETACH_VOLUME = Step(
 _DRIVER_CHAIN = ("nova/compute/manager.py ComputeManager.detach_volume -> nova/virt/block_device.py "
                  "DriverVolumeBlockDevice.driver_detach -> nova/virt/libvirt/driver.py LibvirtDriver.detach_volume")
 
+_BDM = {"bdm": (PRESENT,)}
+_COMPUTE_BDM_GONE = Outcome(
+    "bdm_gone", r.ABORTED, requires={"bdm": (DESTROYED,)}, raises="VolumeBDMNotFound",
+    handling="BlockDeviceMapping.get_by_volume_and_instance raises before anything else: no roll_detaching",
+    note="a racing detach destroyed the BDM after this request passed the API")
+
 COMPUTE_DETACH_LIVE = Step(
     name="compute.detach_live", actor="nova-compute", at=(r.AT_COMPUTE,), needs_service=True, lock="detach_lock",
     cite=f"{_DRIVER_CHAIN} -> nova/virt/libvirt/guest.py Guest.detach_device_with_retry "
          "(first attempt: CONFIG|LIVE in one call; CONFIG only if the domain is not running) @ pike",
     when={_EVENTS: False},
     outcomes=(
-        Outcome("ok", r.UNPLUG_REQUESTED, requires={"instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
+        Outcome("ok", r.UNPLUG_REQUESTED, requires={**_BDM, "instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
                 fires=(("disk", "detach_persistent_and_live"),),
                 note="disk removed from the persistent config; the guest is asked to unplug it"),
-        Outcome("not_found", r.DISK_NOT_FOUND, requires={"instance": _HOST, "disk": (d.ABSENT,)},
+        Outcome("not_found", r.DISK_NOT_FOUND, requires={**_BDM, "instance": _HOST, "disk": (d.ABSENT,)},
                 raises="DeviceNotFound -> DiskNotFound",
                 handling="driver_detach logs a warning and carries on; the os-brick disconnect is skipped",
                 note="Guest.get_disk finds no such disk", when={_SKIP: True}),
-        Outcome("not_found", r.GUEST_RELEASED, requires={"instance": _HOST, "disk": (d.ABSENT,)},
+        Outcome("not_found", r.GUEST_RELEASED, requires={**_BDM, "instance": _HOST, "disk": (d.ABSENT,)},
                 raises="DeviceNotFound", handling="logged at info; the disconnect still runs",
                 note="Guest.get_disk finds no such disk", when={_SKIP: False}),
-        Outcome("domain_gone", r.GUEST_RELEASED, requires={"instance": (SHELVED_OFFLOADED,)},
+        Outcome("domain_gone", r.GUEST_RELEASED, requires={**_BDM, "instance": (SHELVED_OFFLOADED,)},
                 raises="InstanceNotFound", handling="warning 'instance disappeared'; the disconnect still runs",
                 note="the instance was shelved-offloaded meanwhile: no domain on this host"),
-        Outcome("error", r.ROLLING_BACK, requires={"instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
+        Outcome("error", r.ROLLING_BACK, requires={**_BDM, "instance": _HOST, "disk": (*d.LIVE_STATES, d.PERSISTENT)},
                 fault=True, raises="libvirtError", handling=_ROLLS,
                 note="libvirt refuses the detach; nothing changed in the guest"),
+        _COMPUTE_BDM_GONE,
     ),
 )
 
@@ -185,18 +192,19 @@ COMPUTE_DETACH_PERSISTENT = Step(
          "never retried) @ wallaby-eom",
     outcomes=(
         Outcome("ok", r.PERSISTENT_DETACHED,
-                requires={"instance": _HOST, "disk": (d.PERSISTENT_AND_LIVE, d.PERSISTENT_AND_LIVE_PENDING,
+                requires={**_BDM, "instance": _HOST, "disk": (d.PERSISTENT_AND_LIVE, d.PERSISTENT_AND_LIVE_PENDING,
                                                       d.PERSISTENT)},
                 fires=(("disk", "detach_persistent"),), note="disk removed from the persistent config"),
         Outcome("live_only", r.PERSISTENT_DETACHED,
-                requires={"instance": _HOST, "disk": (d.LIVE, d.LIVE_UNPLUG_PENDING)},
+                requires={**_BDM, "instance": _HOST, "disk": (d.LIVE, d.LIVE_UNPLUG_PENDING)},
                 note="the persistent config no longer has it: only the live detach is left"),
-        Outcome("not_found", r.GUEST_RELEASED, requires={"instance": _HOST, "disk": (d.ABSENT,)},
+        Outcome("not_found", r.GUEST_RELEASED, requires={**_BDM, "instance": _HOST, "disk": (d.ABSENT,)},
                 raises="DeviceNotFound", handling="logged; the disconnect still runs"),
-        Outcome("domain_gone", r.GUEST_RELEASED, requires={"instance": (SHELVED_OFFLOADED,)},
+        Outcome("domain_gone", r.GUEST_RELEASED, requires={**_BDM, "instance": (SHELVED_OFFLOADED,)},
                 raises="InstanceNotFound", handling="warning 'instance disappeared'; the disconnect still runs"),
-        Outcome("error", r.ROLLING_BACK, requires={"instance": _HOST, "disk": d.ALL[:-1]}, fault=True,
+        Outcome("error", r.ROLLING_BACK, requires={**_BDM, "instance": _HOST, "disk": d.ALL[:-1]}, fault=True,
                 raises="libvirtError", handling=_ROLLS),
+        _COMPUTE_BDM_GONE,
     ),
 )
 
