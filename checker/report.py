@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from checker.coverage import coverage_report
 from checker.explore import Exploration
 from fsm.view import Layout, View
-from properties.registry import ALWAYS, AT_REST, DEADLOCK, LIVENESS, RECOVERABLE, REGISTRY, SOMETIMES, Property
+from properties.registry import ALWAYS, AT_REST, LIVENESS, RECOVERABLE, REGISTRY, SOMETIMES, Property
 
 if TYPE_CHECKING:
     from checker.analysis import Lasso, Stuck
@@ -25,7 +25,6 @@ NOT_WITNESSED = "not witnessed"
 UNKNOWN = "unknown"
 
 FAILING = (VIOLATED, NOT_WITNESSED)
-KIND_ORDER = (ALWAYS, AT_REST, DEADLOCK, LIVENESS, RECOVERABLE, SOMETIMES)
 
 OWNER = {"volume": "cinder", "attachment": "cinder", "disk": "libvirt/guest", "connection": "os-brick",
          "export": "storage array"}

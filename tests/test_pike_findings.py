@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from checker.graph import state_graph
+from checker.analysis import build_graph
 from properties import REGISTRY
 
 
@@ -69,7 +69,9 @@ def test_every_counterexample_is_shortest(fixture, request):
     """BFS lengths equal networkx shortest paths on the explored graph, built after the search."""
     result = request.getfixturevalue(fixture)
     run = result.exploration
-    graph = state_graph(run)
+    succ = build_graph(run).succ  # the explored graph, built after the search
+    graph = nx.DiGraph([(i, j) for i, edges in enumerate(succ) for _, j in edges])
+    graph.add_nodes_from(range(len(succ)))
     lengths = nx.single_source_shortest_path_length(graph, 0)
     view = run.model.layout.view
     for p in result.report["properties"]:
