@@ -20,12 +20,13 @@ dot:
 	  echo "Graphviz 'dot' not found: installing Debian's graphviz package"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
-# Headless Chromium for the HTML report test; where it cannot be installed the test is skipped.
+# Headless Chromium (HTML report test) and SPIN (state-count cross-check); where they cannot be
+# installed, those tests are skipped with the reason.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the HTML report test"; \
-	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ) \
-	  || echo "chromium could not be installed: the browser test will be skipped"; }
+	@command -v chromium >/dev/null 2>&1 && command -v spin >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and spin for the browser and SPIN tests"; \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spin >/dev/null ) \
+	  || echo "chromium/spin could not be installed: those tests will be skipped"; }
 
 check: $(STAMP) dot
 	$(BIN)/detachcheck check --release all
