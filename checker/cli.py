@@ -293,7 +293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
                 "replay": cmd_replay, "fuzz": cmd_fuzz}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        print("detachcheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `detachcheck check --format json | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
