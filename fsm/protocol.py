@@ -330,6 +330,17 @@ COMPUTE_ROLL_DETACHING = Step(
 
 # ---------------------------------------------------------------- nova-compute: Cinder calls
 
+def _timeout(then: str, fires: tuple[tuple[str, str], ...], requires: dict[str, tuple[str, ...]],
+             note: str, retried: str) -> tuple[Outcome, Outcome]:
+    """A Cinder RPC timeout after cinder-volume did the work: Nova aborts, or (where the 500
+    retry fires) retries and carries on to `then`."""
+    raises = "MessagingTimeout in cinder-api (HTTP 500)"
+    return (Outcome("timeout", r.ABORTED, requires=requires, fires=fires, fault=True, raises=raises,
+                    handling=_ABORT, note=note, when={_RETRY: False}),
+            Outcome("timeout", then, requires=requires, fires=fires, fault=True, raises=raises,
+                    handling=retried, note=note, when={_RETRY: True}))
+
+
 COMPUTE_TERMINATE_CONNECTION = Step(
     name="compute.terminate_connection", actor="cinder", at=(r.HOST_DISCONNECTED, r.DISK_NOT_FOUND),
     needs_service=True, lock="detach_lock",
@@ -342,15 +353,9 @@ COMPUTE_TERMINATE_CONNECTION = Step(
         Outcome("error", r.ABORTED, requires={"style": (LEGACY,)}, fault=True,
                 raises="VolumeBackendAPIException (HTTP 500)", handling=_ABORT,
                 note="the backend fails to unmap"),
-        Outcome("timeout", r.ABORTED, requires={"style": (LEGACY,)}, fires=(("export", "terminate_connection"),),
-                fault=True, raises="MessagingTimeout in cinder-api (HTTP 500)", handling=_ABORT,
-                note="cinder-volume unmaps, but its answer comes after rpc_response_timeout",
-                when={_RETRY: False}),
-        Outcome("timeout", r.CONNECTION_TERMINATED, requires={"style": (LEGACY,)},
-                fires=(("export", "terminate_connection"),), fault=True,
-                raises="MessagingTimeout in cinder-api (HTTP 500)",
-                handling="retried on 500: the second call finds nothing to unmap and succeeds",
-                when={_RETRY: True}),
+        *_timeout(r.CONNECTION_TERMINATED, (("export", "terminate_connection"),), {"style": (LEGACY,)},
+                  "cinder-volume unmaps, but its answer comes after rpc_response_timeout",
+                  "retried on 500: the second call finds nothing to unmap and succeeds"),
     ),
 )
 
@@ -368,14 +373,9 @@ COMPUTE_CINDER_DETACH = Step(
                 note="driver.detach_volume fails: attachment error_detaching, volume stays detaching"),
         Outcome("export_error", r.ABORTED, fault=True, raises="RemoveExportException (HTTP 500)",
                 handling=_ABORT, note="driver.remove_export fails: nothing changes in Cinder's DB"),
-        Outcome("timeout", r.ABORTED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
-                raises="MessagingTimeout in cinder-api (HTTP 500)", handling="propagates: BDM kept",
-                note="cinder-volume finishes the detach, but its answer comes after rpc_response_timeout",
-                when={_RETRY: False}),
-        Outcome("timeout", r.CINDER_DETACHED, fires=(("volume", "detach"), ("attachment", "detach")), fault=True,
-                raises="MessagingTimeout in cinder-api (HTTP 500)",
-                handling="retried on 500: the attachment is gone, finish_detach recomputes: success",
-                when={_RETRY: True}),
+        *_timeout(r.CINDER_DETACHED, (("volume", "detach"), ("attachment", "detach")), {},
+                  "cinder-volume finishes the detach, but its answer comes after rpc_response_timeout",
+                  "retried on 500: the attachment is gone, finish_detach recomputes: success"),
     ),
 )
 
