@@ -21,11 +21,11 @@ DEFAULT_SIZES = "v1r1,v1r2,v2r1,v2r2,v1r3"
 
 def child(release: str, volumes: int, requests: int, processes: bool) -> None:
     """Run one search and print its figures as JSON (runs in the subprocess)."""
-    from checker.compile import compile_system
-    from checker.explore import explore
-    from fsm.releases import RELEASES
-    from fsm.system import compose
-    from properties import all_properties
+    from detachcheck.checker.engine.compile import compile_system
+    from detachcheck.checker.engine.explore import explore
+    from detachcheck.fsm.releases import RELEASES
+    from detachcheck.fsm.system import compose
+    from detachcheck.properties import all_properties
 
     model = compile_system(compose(RELEASES[release], volumes, requests, processes=processes))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -49,7 +49,7 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3] == "1")
         return
-    from fsm.releases import RELEASES
+    from detachcheck.fsm.releases import RELEASES
     releases = list(RELEASES) if args.release == "all" else [args.release]
     print(f"# detachcheck explorer benchmark: Python {platform.python_version()}, {platform.machine()}")
     header = ("release", "size", "actions", "states", "transitions", "depth", "seconds", "states/s",

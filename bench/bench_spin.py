@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from checker.compile import compile_system
-from checker.explore import explore
-from checker.promela import spin_states, to_promela
-from fsm.releases import RELEASES
-from fsm.system import compose
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.exports.promela import spin_states, to_promela
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
 
 
 def main() -> None:

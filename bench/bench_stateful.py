@@ -14,8 +14,8 @@ import time
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from checker.stateful import SIZES, Stats, machine_class, reference
-from fsm.releases import RELEASES
+from detachcheck.checker.stateful import SIZES, Stats, machine_class, reference
+from detachcheck.fsm.releases import RELEASES
 
 
 def main() -> None:

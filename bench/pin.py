@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from checker.compile import compile_system
-from checker.explore import explore
-from fsm.releases import RELEASES
-from fsm.system import compose
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
 
 SIZES = [(1, 1, True), (1, 2, True), (2, 1, True), (1, 2, False), (1, 3, False)]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.report import state_dict
-from checker.run import CheckResult
+from detachcheck.checker.outputs.report import state_dict
+from detachcheck.checker.run import CheckResult
 
 
 def named_states(result: CheckResult) -> set[tuple[tuple[str, str], ...]]:

@@ -11,10 +11,10 @@ from hypothesis.stateful import run_state_machine_as_test
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from checker.stateful import SIZES, Stats, machine_class
-from fsm.protocol import STEPS
-from fsm.releases import RELEASES, Release
-from fsm.variants import VARIANTS
+from detachcheck.checker.stateful import SIZES, Stats, machine_class
+from detachcheck.fsm.protocol import STEPS
+from detachcheck.fsm.releases import RELEASES, Release
+from detachcheck.fsm.variants import VARIANTS
 
 
 @dataclass

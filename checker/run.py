@@ -6,16 +6,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.analysis import Lasso, Stuck, build_graph, find_lasso, find_unrecoverable
-from checker.compile import CompiledModel, compile_system
-from checker.explore import Exploration, Progress, explore
-from checker.report import build_report
-from fsm.releases import RELEASES, Release
-from fsm.system import compose
-from fsm.view import View
-from properties import all_properties
-from properties.incidents import INCIDENTS
-from properties.registry import AT_REST, LIVENESS, RECOVERABLE, REGISTRY
+from detachcheck.checker.engine.analysis import Lasso, Stuck, build_graph, find_lasso, find_unrecoverable
+from detachcheck.checker.engine.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.explore import Exploration, Progress, explore
+from detachcheck.checker.outputs.report import build_report
+from detachcheck.fsm.releases import RELEASES, Release
+from detachcheck.fsm.system import compose
+from detachcheck.fsm.view import View
+from detachcheck.properties import all_properties
+from detachcheck.properties.incidents import INCIDENTS
+from detachcheck.properties.registry import AT_REST, LIVENESS, RECOVERABLE, REGISTRY
 
 DEFAULT_SIZE = (1, 2)
 

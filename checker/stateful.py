@@ -21,14 +21,14 @@ from hypothesis.control import current_build_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from transitions import MachineError
 
-from checker.compile import CompiledModel, compile_system
-from checker.explore import explore
-from checker.report import verdict
-from fsm.protocol import STEPS
-from fsm.releases import RELEASES, Release
-from fsm.system import System, compose
-from properties import all_properties
-from properties.registry import ALWAYS, AT_REST, Property
+from detachcheck.checker.engine.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.outputs.report import verdict
+from detachcheck.fsm.protocol import STEPS
+from detachcheck.fsm.releases import RELEASES, Release
+from detachcheck.fsm.system import System, compose
+from detachcheck.properties import all_properties
+from detachcheck.properties.registry import ALWAYS, AT_REST, Property
 
 SIZES = ((1, 1), (1, 2), (2, 1))
 

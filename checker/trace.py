@@ -18,12 +18,12 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.compile import CompiledModel, State, compile_system
-from fsm.releases import RELEASES
-from fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose
-from fsm.variants import VARIANTS
-from properties import all_properties
-from properties.registry import ALWAYS, AT_REST, Property
+from detachcheck.checker.engine.compile import CompiledModel, State, compile_system
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose
+from detachcheck.fsm.variants import VARIANTS
+from detachcheck.properties import all_properties
+from detachcheck.properties.registry import ALWAYS, AT_REST, Property
 
 HEADERS = ("release", "volumes", "requests", "start")
 KEYS = ("req", "vol")

@@ -4,7 +4,7 @@ After a Queens+ shelve-offload the row is replaced by a new `reserved` one; the 
 keeps one slot for "the instance's attachment", whichever row that is.
 """
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 ATTACHED = "attached"
 ERROR_DETACHING = "error_detaching"

@@ -5,7 +5,7 @@ time, it decides the Cinder flow of a detach; only `nova-manage volume_attachmen
 (Xena+) turns a legacy BDM into a new-style one.
 """
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 PRESENT = "present"
 DESTROYED = "destroyed"

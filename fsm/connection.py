@@ -1,6 +1,6 @@
 """Host connection (os-brick): the iSCSI session and /dev/disk/by-path device on the compute host."""
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 CONNECTED = "connected"
 DISCONNECTED = "disconnected"

@@ -1,7 +1,7 @@
 """libvirt guest disk: is the volume in the persistent config, in the live domain,
 and is a hot-unplug waiting for the guest OS to acknowledge it?"""
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 PERSISTENT_AND_LIVE = "persistent+live"
 PERSISTENT_AND_LIVE_PENDING = "persistent+live, unplug pending"

@@ -1,6 +1,6 @@
 """Storage export: the array maps the volume's LUN to the compute host's initiator group."""
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 MAPPED = "mapped"
 UNMAPPED = "unmapped"

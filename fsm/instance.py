@@ -5,7 +5,7 @@ steps here: the API sets a task_state that makes a detach request wait (409), an
 compute step clears it; the window in which the API refuses is the step itself.
 """
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 ACTIVE = "ACTIVE/None/host"
 STOPPED = "STOPPED/None/host"

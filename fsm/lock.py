@@ -5,7 +5,7 @@ A detach request holds it from its first compute step to its last (release switc
 from Ussuri (`reboot_lock`), start never. A crash frees it with the process.
 """
 
-from fsm.lifecycle import Lifecycle, T, t
+from detachcheck.fsm.lifecycle import Lifecycle, T, t
 
 FREE = "free"
 MAX_HOLDERS = 3

@@ -8,15 +8,15 @@ outcome names the exception the real code raises and what it does with it.
 
 from __future__ import annotations
 
-from fsm import disk as d
-from fsm import request as r
-from fsm.attachment import ATTACHED
-from fsm.bdm import DESTROYED, LEGACY, NEW_STYLE, PRESENT
-from fsm.export import MAPPED, UNMAPPED
-from fsm.instance import ACTIVE, ERROR, ON_HOST, SHELVED_OFFLOADED, STOPPED
-from fsm.service import DOWN, UP
-from fsm.step import DATA, INSTANCE, ROOT, VOLUME, Effect, Outcome, Step
-from fsm.volume import AVAILABLE, DETACHING, IN_USE, RESERVED
+from detachcheck.fsm import disk as d
+from detachcheck.fsm import request as r
+from detachcheck.fsm.attachment import ATTACHED
+from detachcheck.fsm.bdm import DESTROYED, LEGACY, NEW_STYLE, PRESENT
+from detachcheck.fsm.export import MAPPED, UNMAPPED
+from detachcheck.fsm.instance import ACTIVE, ERROR, ON_HOST, SHELVED_OFFLOADED, STOPPED
+from detachcheck.fsm.service import DOWN, UP
+from detachcheck.fsm.step import DATA, INSTANCE, ROOT, VOLUME, Effect, Outcome, Step
+from detachcheck.fsm.volume import AVAILABLE, DETACHING, IN_USE, RESERVED
 
 _NOT_IN_USE = (DETACHING, AVAILABLE, RESERVED)
 _HOST = (*ON_HOST, ERROR)  # the domain exists on the host

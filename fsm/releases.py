@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from fsm.lifecycle import Lifecycle
-from fsm.protocol import STEPS
-from fsm.request import request_lifecycle
-from fsm.step import Step
+from detachcheck.fsm.lifecycle import Lifecycle
+from detachcheck.fsm.protocol import STEPS
+from detachcheck.fsm.request import request_lifecycle
+from detachcheck.fsm.step import Step
 
 SWITCH_DOCS = {
     "detach_lock": "ComputeManager.detach_volume runs under the per-instance lock (16.1.8, 17.0.10, Stein+)",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fsm.lifecycle import Lifecycle, T, t
-from fsm.step import REQUEST, Step
+from detachcheck.fsm.lifecycle import Lifecycle, T, t
+from detachcheck.fsm.step import REQUEST, Step
 
 IDLE = "idle"
 VOLUME_READ = "volume read"

@@ -1,6 +1,6 @@
 """The nova-compute service on the instance's host: up, or down after a crash."""
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 UP = "up"
 DOWN = "down"

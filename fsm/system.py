@@ -12,21 +12,21 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from fsm import lock as lk
-from fsm.attachment import ATTACHMENT
-from fsm.bdm import BDM, LEGACY, STYLE, STYLES
-from fsm.connection import CONNECTION
-from fsm.disk import DISK
-from fsm.export import EXPORT
-from fsm.instance import INSTANCE
-from fsm.lifecycle import Lifecycle
-from fsm.lock import LOCK
-from fsm.releases import Release
-from fsm.request import ENDS, IDLE
-from fsm.service import SERVICE, UP
-from fsm.step import DATA, REQUEST, ROOT, Outcome, Step
-from fsm.step import INSTANCE as INSTANCE_SCOPE
-from fsm.volume import VOLUME
+from detachcheck.fsm import lock as lk
+from detachcheck.fsm.attachment import ATTACHMENT
+from detachcheck.fsm.bdm import BDM, LEGACY, STYLE, STYLES
+from detachcheck.fsm.connection import CONNECTION
+from detachcheck.fsm.disk import DISK
+from detachcheck.fsm.export import EXPORT
+from detachcheck.fsm.instance import INSTANCE
+from detachcheck.fsm.lifecycle import Lifecycle
+from detachcheck.fsm.lock import LOCK
+from detachcheck.fsm.releases import Release
+from detachcheck.fsm.request import ENDS, IDLE
+from detachcheck.fsm.service import SERVICE, UP
+from detachcheck.fsm.step import DATA, REQUEST, ROOT, Outcome, Step
+from detachcheck.fsm.step import INSTANCE as INSTANCE_SCOPE
+from detachcheck.fsm.volume import VOLUME
 
 VOLUME_LIFECYCLES: tuple[Lifecycle, ...] = (VOLUME, ATTACHMENT, BDM, STYLE, DISK, CONNECTION, EXPORT)
 """Per-volume components, in slot order."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsm.releases import RELEASES, Release
+from detachcheck.fsm.releases import RELEASES, Release
 
 
 @dataclass(frozen=True)

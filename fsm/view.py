@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fsm import request as req
-from fsm.system import System
+from detachcheck.fsm import request as req
+from detachcheck.fsm.system import System
 
 
 class Layout:

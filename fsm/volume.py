@@ -3,7 +3,7 @@
 Strings are Cinder's own (cinder/objects/fields.py VolumeStatus, VolumeAttachStatus).
 """
 
-from fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.lifecycle import Lifecycle, t
 
 IN_USE = "in-use/attached"
 DETACHING = "detaching/attached"

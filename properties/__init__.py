@@ -4,8 +4,8 @@ Add a property by adding one decorated function to one of these modules.
 """
 
 # Import order is report order: always, at_rest, deadlock, sometimes.
-from properties import safety, at_rest, liveness, witnesses  # noqa: F401, I001  (registers)
-from properties.registry import KINDS, REGISTRY, Property
+from detachcheck.properties import safety, at_rest, liveness, witnesses  # noqa: F401, I001  (registers)
+from detachcheck.properties.registry import KINDS, REGISTRY, Property
 
 __all__ = ["KINDS", "REGISTRY", "Property", "all_properties"]
 

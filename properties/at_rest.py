@@ -1,13 +1,13 @@
 """`at_rest` properties: they must hold whenever no request is in flight (`View.at_rest`)."""
 
-from fsm import disk
-from fsm.attachment import ATTACHED, DELETED, ERROR_DETACHING, RESERVED
-from fsm.bdm import PRESENT
-from fsm.instance import ACTIVE, ON_HOST
-from fsm.view import View
-from fsm.volume import AVAILABLE, IN_USE, status
-from fsm.volume import RESERVED as VOLUME_RESERVED
-from properties.registry import at_rest
+from detachcheck.fsm import disk
+from detachcheck.fsm.attachment import ATTACHED, DELETED, ERROR_DETACHING, RESERVED
+from detachcheck.fsm.bdm import PRESENT
+from detachcheck.fsm.instance import ACTIVE, ON_HOST
+from detachcheck.fsm.view import View
+from detachcheck.fsm.volume import AVAILABLE, IN_USE, status
+from detachcheck.fsm.volume import RESERVED as VOLUME_RESERVED
+from detachcheck.properties.registry import at_rest
 
 _EXPECTED_STATUS = {ATTACHED: IN_USE, ERROR_DETACHING: IN_USE, RESERVED: VOLUME_RESERVED, DELETED: AVAILABLE}
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsm import request as req
-from fsm.bdm import PRESENT
-from fsm.connection import CONNECTED
-from fsm.disk import LIVE_UNPLUG_PENDING
-from fsm.export import MAPPED
-from fsm.view import View
-from fsm.volume import IN_USE
-from properties.registry import SOMETIMES, Predicate, Property
+from detachcheck.fsm import request as req
+from detachcheck.fsm.bdm import PRESENT
+from detachcheck.fsm.connection import CONNECTED
+from detachcheck.fsm.disk import LIVE_UNPLUG_PENDING
+from detachcheck.fsm.export import MAPPED
+from detachcheck.fsm.view import View
+from detachcheck.fsm.volume import IN_USE
+from detachcheck.properties.registry import SOMETIMES, Predicate, Property
 
 
 @dataclass(frozen=True)

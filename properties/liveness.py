@@ -5,10 +5,10 @@ and `compute.restart` (a crashed service comes back) are fair; the guest, instan
 crashes and operators are not: the guest may never acknowledge, nobody has to reboot.
 """
 
-from fsm import request as req
-from fsm.view import View
-from properties import registry as reg
-from properties.registry import AT_REST, REGISTRY, deadlock, liveness
+from detachcheck.fsm import request as req
+from detachcheck.fsm.view import View
+from detachcheck.properties import registry as reg
+from detachcheck.properties.registry import AT_REST, REGISTRY, deadlock, liveness
 
 
 @deadlock("every state with a request in flight has a next step", witness="detach_can_complete")

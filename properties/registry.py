@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fsm.view import View
+from detachcheck.fsm.view import View
 
 ALWAYS = "always"
 AT_REST = "at_rest"

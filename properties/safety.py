@@ -1,13 +1,13 @@
 """`always` properties (domain.md section 5): they hold in every reachable state."""
 
-from fsm import disk
-from fsm.bdm import PRESENT
-from fsm.connection import CONNECTED
-from fsm.export import MAPPED
-from fsm.instance import SHELVED_OFFLOADED
-from fsm.view import View
-from fsm.volume import AVAILABLE, IN_USE
-from properties.registry import always
+from detachcheck.fsm import disk
+from detachcheck.fsm.bdm import PRESENT
+from detachcheck.fsm.connection import CONNECTED
+from detachcheck.fsm.export import MAPPED
+from detachcheck.fsm.instance import SHELVED_OFFLOADED
+from detachcheck.fsm.view import View
+from detachcheck.fsm.volume import AVAILABLE, IN_USE
+from detachcheck.properties.registry import always
 
 
 @always("a volume is never `available` while its disk is still in the guest (live or persistent)",

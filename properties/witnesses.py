@@ -1,15 +1,15 @@
 """`sometimes` properties: states that must be reachable, so that no pass is vacuous."""
 
-from fsm import request as req
-from fsm.attachment import DELETED
-from fsm.bdm import DESTROYED, PRESENT
-from fsm.connection import DISCONNECTED
-from fsm.disk import ABSENT
-from fsm.export import UNMAPPED
-from fsm.instance import SHELVED_OFFLOADED
-from fsm.view import View
-from fsm.volume import AVAILABLE, IN_USE
-from properties.registry import sometimes
+from detachcheck.fsm import request as req
+from detachcheck.fsm.attachment import DELETED
+from detachcheck.fsm.bdm import DESTROYED, PRESENT
+from detachcheck.fsm.connection import DISCONNECTED
+from detachcheck.fsm.disk import ABSENT
+from detachcheck.fsm.export import UNMAPPED
+from detachcheck.fsm.instance import SHELVED_OFFLOADED
+from detachcheck.fsm.view import View
+from detachcheck.fsm.volume import AVAILABLE, IN_USE
+from detachcheck.properties.registry import sometimes
 
 
 @sometimes("some path detaches the volume fully (`available`, nothing left anywhere)")

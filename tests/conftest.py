@@ -7,8 +7,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from checker.run import CheckResult, run_check
-from fsm.releases import RELEASES
+from detachcheck.checker.run import CheckResult, run_check
+from detachcheck.fsm.releases import RELEASES
 
 settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 from transitions import MachineError
 
-from fsm.system import Action, System
+from detachcheck.fsm.system import Action, System
 
 Named = tuple[str, ...]
 

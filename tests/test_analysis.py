@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from checker.analysis import build_graph, find_lasso, find_unrecoverable
-from checker.compile import compile_system
-from checker.explore import explore
-from fsm.lifecycle import Lifecycle, t
-from fsm.releases import RELEASES
-from fsm.step import INSTANCE, Outcome, Step
-from fsm.system import Action, Slot, System
-from properties.registry import DEADLOCK, LIVENESS, RECOVERABLE, Property
+from detachcheck.checker.engine.analysis import build_graph, find_lasso, find_unrecoverable
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.step import INSTANCE, Outcome, Step
+from detachcheck.fsm.system import Action, Slot, System
+from detachcheck.properties.registry import DEADLOCK, LIVENESS, RECOVERABLE, Property
 
 CITE = "toy/toy.py toy @ pike"
 

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from checker.cli import main
+from detachcheck.cli import main
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "detachcheck", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.mark.parametrize(("args", "needle"), [

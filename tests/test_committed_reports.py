@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.render import to_json, to_markdown
-from checker.trace import to_trace
-from fsm.releases import RELEASES
+from detachcheck.checker.outputs.render import to_json, to_markdown
+from detachcheck.checker.trace import to_trace
+from detachcheck.fsm.releases import RELEASES
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from checker.coverage import Coverage, coverage, declared_transitions
-from checker.run import run_check
-from fsm.protocol import STEPS
-from fsm.releases import RELEASES
-from fsm.system import INSTANCE_LIFECYCLES, VOLUME_LIFECYCLES
+from detachcheck.checker.outputs.coverage import Coverage, coverage, declared_transitions
+from detachcheck.checker.run import run_check
+from detachcheck.fsm.protocol import STEPS
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import INSTANCE_LIFECYCLES, VOLUME_LIFECYCLES
 
 # Operator recovery on, and three racing requests once, so that every lock holder is used.
 SCENARIOS = [(name, 1, 2, True) for name in RELEASES] + [("pike-eol", 1, 3, False)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.diagrams import dot_source, lifecycles, write_diagrams
+from detachcheck.checker.outputs.diagrams import dot_source, lifecycles, write_diagrams
 
 COMMITTED = Path(__file__).resolve().parent.parent / "diagrams"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fsm.releases import RELEASES, SWITCH_DOCS
+from detachcheck.fsm.releases import RELEASES, SWITCH_DOCS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "faithfulness.md"
 
@@ -24,6 +24,6 @@ def test_switch_table_matches_releases():
 
 def test_every_step_is_documented():
     text = DOC.read_text()
-    from fsm.protocol import STEPS
+    from detachcheck.fsm.protocol import STEPS
     for step in STEPS:
         assert f"`{step.name}`" in text, step.name

@@ -9,12 +9,12 @@ import pytest
 from reference import fire, initial, reachable_graph
 from toy import toy_system
 
-from checker.compile import CompileError, compile_system, trigger_tables
-from checker.explore import explore
-from fsm.lifecycle import Lifecycle, t
-from fsm.releases import RELEASES
-from fsm.system import compose
-from properties.registry import ALWAYS, SOMETIMES, Property
+from detachcheck.checker.engine.compile import CompileError, compile_system, trigger_tables
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
+from detachcheck.properties.registry import ALWAYS, SOMETIMES, Property
 
 
 def names(model, state):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from detachcheck.cli import main
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

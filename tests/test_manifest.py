@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.compile import compile_system
-from checker.explore import explore
-from fsm.releases import RELEASES
-from fsm.system import compose
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
 
 PINNED = json.loads((Path(__file__).parent / "state_counts.json").read_text())
 CASES = [(rel, key, figures) for rel, sizes in sorted(PINNED.items()) for key, figures in sorted(sizes.items())]

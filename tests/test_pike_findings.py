@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from checker.analysis import build_graph
-from properties import REGISTRY
+from detachcheck.checker.engine.analysis import build_graph
+from detachcheck.properties import REGISTRY
 
 
 def entry(result, pid):

@@ -8,9 +8,9 @@ import io
 import pytest
 from rich.console import Console
 
-from checker.render import print_text
-from checker.run import run_check
-from fsm.releases import RELEASES, Release
+from detachcheck.checker.outputs.render import print_text
+from detachcheck.checker.run import run_check
+from detachcheck.fsm.releases import RELEASES, Release
 
 
 def entry(result, pid):

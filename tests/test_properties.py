@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker.compile import compile_system
-from fsm.releases import RELEASES
-from fsm.system import compose
-from properties import REGISTRY
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
+from detachcheck.properties import REGISTRY
 
 MODEL = compile_system(compose(RELEASES["pike"], 1, 1))
 # every property except witnesses must name a reachable witness

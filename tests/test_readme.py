@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checker.run import run_check
-from checker.summary import END, START, findings_block
-from fsm.releases import RELEASES
+from detachcheck.checker.outputs.summary import END, START, findings_block
+from detachcheck.checker.run import run_check
+from detachcheck.fsm.releases import RELEASES
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -27,7 +27,7 @@ def test_readme_gives_the_two_commands():
 
 
 def test_readme_trace_example_replays():
-    from checker.trace import replay
+    from detachcheck.checker.trace import replay
     block = re.search(r"```text\n(.*?)```", README.read_text(), re.S).group(1)
     result = replay(block)
     assert [s["step"] for s in result.steps][-1] == "compute.roll_detaching"

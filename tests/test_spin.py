@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.compile import compile_system
-from checker.explore import explore
-from checker.promela import spin_states, to_promela
-from fsm.releases import RELEASES
-from fsm.system import compose
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.exports.promela import spin_states, to_promela
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
 
 pytestmark = pytest.mark.skipif(shutil.which("spin") is None or shutil.which("gcc") is None,
                                 reason="spin and gcc are not installed (make test installs Debian's spin)")

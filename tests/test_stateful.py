@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from checker.compile import compile_system
-from checker.stateful import Stats, machine_class
-from checker.trace import replay
-from fsm.releases import RELEASES
-from fsm.variants import VARIANTS
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.stateful import Stats, machine_class
+from detachcheck.checker.trace import replay
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.variants import VARIANTS
 
 QUICK = settings(max_examples=25, stateful_step_count=30, deadline=None,
                  suppress_health_check=list(HealthCheck))

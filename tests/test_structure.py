@@ -7,11 +7,11 @@ import re
 import networkx as nx
 import pytest
 
-from checker.diagrams import lifecycles
-from fsm.releases import RELEASES
-from fsm.request import ENDS
-from fsm.step import Step
-from fsm.vocabulary import STEP_NAMES
+from detachcheck.checker.outputs.diagrams import lifecycles
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.request import ENDS
+from detachcheck.fsm.step import Step
+from detachcheck.fsm.vocabulary import STEP_NAMES
 
 CITE = re.compile(r"[\w./-]+\.py .+ @ (pike|ocata|queens|wallaby|master)(-eol|-eom)?\b")
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import main
-from checker.trace import TraceError, parse, replay, to_trace
-from fsm.protocol import STEPS
-from fsm.releases import RELEASES
-from properties.incidents import INCIDENTS
-from properties.registry import LIVENESS, RECOVERABLE, REGISTRY
+from detachcheck.checker.trace import TraceError, parse, replay, to_trace
+from detachcheck.cli import main
+from detachcheck.fsm.protocol import STEPS
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.properties.incidents import INCIDENTS
+from detachcheck.properties.registry import LIVENESS, RECOVERABLE, REGISTRY
 
 SEED = """\
 # the seed incident, by hand

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fsm.lifecycle import Lifecycle, t
-from fsm.releases import RELEASES
-from fsm.step import Outcome, Step
-from fsm.system import Action, Slot, System
+from detachcheck.fsm.lifecycle import Lifecycle, t
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.step import Outcome, Step
+from detachcheck.fsm.system import Action, Slot, System
 
 CITE = "toy/toy.py toy @ pike"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.run import run_check
-from fsm.variants import VARIANTS
+from detachcheck.checker.run import run_check
+from detachcheck.fsm.variants import VARIANTS
 
 PROP = "available_implies_no_host_connection"
 

@@ -7,13 +7,13 @@ nine named releases has it; the variant `queens-eol-no-rollback-on-ddf` puts it 
 
 from __future__ import annotations
 
-from checker.compile import compile_system
-from checker.explore import explore
-from fsm import request as req
-from fsm.releases import RELEASES
-from fsm.system import compose
-from fsm.variants import VARIANTS
-from properties.registry import SOMETIMES, Property
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm import request as req
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
+from detachcheck.fsm.variants import VARIANTS
+from detachcheck.properties.registry import SOMETIMES, Property
 
 
 def stuck_after_device_detach_failed(s) -> bool:

@@ -16,21 +16,22 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from checker.compare import compare
-from checker.diagrams import write_diagrams
-from checker.explore import Progress as ProgressCallback
-from checker.fuzz import fuzz
-from checker.html import to_html
-from checker.matrix import build_matrix, matrix_markdown, matrix_table
-from checker.render import compare_text, print_text, replay_data, replay_text, to_json, to_markdown
-from checker.report import FAILING, failing
-from checker.run import CheckResult, report_stem, run_check
-from checker.summary import update_readme
-from checker.trace import TraceError, replay, to_trace
-from fsm.releases import RELEASES
-from fsm.system import MAX_REQUESTS, MAX_VOLUMES
-from fsm.variants import VARIANTS
-from properties import all_properties
+from detachcheck import __version__
+from detachcheck.checker.compare import compare
+from detachcheck.checker.engine.explore import Progress as ProgressCallback
+from detachcheck.checker.fuzz import fuzz
+from detachcheck.checker.outputs.diagrams import write_diagrams
+from detachcheck.checker.outputs.html import to_html
+from detachcheck.checker.outputs.matrix import build_matrix, matrix_markdown, matrix_table
+from detachcheck.checker.outputs.render import compare_text, print_text, replay_data, replay_text, to_json, to_markdown
+from detachcheck.checker.outputs.report import FAILING, failing
+from detachcheck.checker.outputs.summary import update_readme
+from detachcheck.checker.run import CheckResult, report_stem, run_check
+from detachcheck.checker.trace import TraceError, replay, to_trace
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
+from detachcheck.fsm.variants import VARIANTS
+from detachcheck.properties import all_properties
 
 FORMATS = ("text", "markdown", "json")
 ALL = "all"
@@ -75,6 +76,7 @@ def build_parser() -> OneLineParser:
     """The argument parser for every subcommand."""
     parser = OneLineParser(prog="detachcheck",
                            description="Model-check the Nova/Cinder volume-detach protocol.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     check = sub.add_parser("check", help="explore every reachable state and check the properties")
@@ -302,6 +304,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

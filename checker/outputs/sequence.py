@@ -6,7 +6,7 @@ from typing import Any
 
 import graphviz
 
-from checker.report import ACTORS
+from detachcheck.checker.outputs.report import ACTORS
 
 _IDS = {"operator": "op", "nova-api": "api", "nova-compute": "compute", "libvirt/guest": "guest",
         "os-brick": "brick", "cinder": "cinder", "storage array": "array"}

@@ -7,9 +7,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from checker.diagrams import lifecycles
-from checker.render import TEMPLATE_DIR
-from checker.sequence import inline, svg
+from detachcheck.checker.outputs.diagrams import lifecycles
+from detachcheck.checker.outputs.render import TEMPLATE_DIR
+from detachcheck.checker.outputs.sequence import inline, svg
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"]),
                    keep_trailing_newline=True)

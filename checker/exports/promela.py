@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from checker.compile import CompiledModel
+from detachcheck.checker.engine.compile import CompiledModel
 
 
 def _guard(checks: tuple[tuple[int, frozenset[int]], ...]) -> str:

@@ -11,9 +11,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rich.console import Console
 from rich.table import Table
 
-from checker.report import FAILING
-from checker.sequence import mermaid
-from checker.trace import Replay
+from detachcheck.checker.outputs.report import FAILING
+from detachcheck.checker.outputs.sequence import mermaid
+from detachcheck.checker.trace import Replay
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR),

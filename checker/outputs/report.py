@@ -1,6 +1,6 @@
 """Report data: what a check found, as plain data (no timings, dates or paths).
 
-Rendering lives apart (`checker/render.py`, `checker/html.py`), so the terminal, Markdown, HTML
+Rendering lives apart (`render.py`, `html.py`), so the terminal, Markdown, HTML
 and JSON outputs all show the same data, and two runs of the same check give byte-identical
 reports.
 """
@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from checker.coverage import coverage_report
-from checker.explore import Exploration
-from fsm.view import Layout, View
-from properties.registry import ALWAYS, AT_REST, LIVENESS, RECOVERABLE, REGISTRY, SOMETIMES, Property
+from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.outputs.coverage import coverage_report
+from detachcheck.fsm.view import Layout, View
+from detachcheck.properties.registry import ALWAYS, AT_REST, LIVENESS, RECOVERABLE, REGISTRY, SOMETIMES, Property
 
 if TYPE_CHECKING:
-    from checker.analysis import Lasso, Stuck
+    from detachcheck.checker.engine.analysis import Lasso, Stuck
 
 HOLDS = "holds"
 VIOLATED = "violated"

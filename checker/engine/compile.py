@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsm.lifecycle import Lifecycle
-from fsm.system import Action, System
-from fsm.view import Layout
+from detachcheck.fsm.lifecycle import Lifecycle
+from detachcheck.fsm.system import Action, System
+from detachcheck.fsm.view import Layout
 
 State = tuple[int, ...]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checker.explore import Exploration
+from detachcheck.checker.engine.explore import Exploration
 
 
 @dataclass

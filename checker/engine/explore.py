@@ -2,8 +2,8 @@
 
 States are tuples of value indices; the visited set maps each to its discovery number.
 Breadth-first order makes every counterexample a shortest one, and action order makes
-the whole run deterministic. No graph is built here: `checker/graph.py` builds a
-networkx graph after the search, for analysis only.
+the whole run deterministic. No graph is built here: `analysis.py` builds the successor lists
+after the search, for analysis only.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from checker.compile import CompiledModel, State
-from properties.registry import ALWAYS, AT_REST, DEADLOCK, SOMETIMES, Property
+from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.properties.registry import ALWAYS, AT_REST, DEADLOCK, SOMETIMES, Property
 
 Progress = Callable[[int, int, int], None]
 """Called as progress(states, transitions, depth) every `PROGRESS_EVERY` states."""

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from checker.explore import Exploration
-from fsm.view import View
-from properties.registry import Property
+from detachcheck.checker.engine.explore import Exploration
+from detachcheck.fsm.view import View
+from detachcheck.properties.registry import Property
 
 Edge = tuple[int, int, int]  # (from state, to state, action index)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from fsm.lifecycle import Lifecycle
-from fsm.releases import RELEASES
-from fsm.system import INSTANCE_LIFECYCLES, VOLUME_LIFECYCLES
+from detachcheck.fsm.lifecycle import Lifecycle
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import INSTANCE_LIFECYCLES, VOLUME_LIFECYCLES
 
 
 def lifecycles() -> list[Lifecycle]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from checker.report import FAILING
+from detachcheck.checker.outputs.report import FAILING
 
 
 def cell(entry: dict[str, Any]) -> str:

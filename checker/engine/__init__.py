@@ -1,0 +1,1 @@
+"""The engine: compile the declarations into tables, explore, analyse the explored graph."""

@@ -1,0 +1,1 @@
+"""The compiled model written for other model checkers (SPIN's Promela, TLA+)."""

@@ -1,0 +1,1 @@
+"""What a check produces: report data, and its renderings (text, Markdown, HTML, JSON, diagrams)."""
