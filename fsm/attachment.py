@@ -21,6 +21,9 @@ ATTACHMENT = Lifecycle(
     transitions=(
         t("detach", (ATTACHED, ERROR_DETACHING, RESERVED), DELETED,
           f"{_MGR} -> cinder/db/sqlalchemy/api.py volume_detached (soft-delete) @ pike"),
+        t("detach", DELETED, None,
+          f"{_MGR} (VolumeAttachmentNotFound: 'Volume detach called, but volume not attached.', "
+          "finish_detach; HTTP 202) @ pike"),
         t("detach_failed", ATTACHED, ERROR_DETACHING,
           f"{_MGR} (driver.detach_volume raised: attach_status error_detaching) @ pike"),
         t("delete", (ATTACHED, RESERVED), DELETED,
@@ -40,6 +43,9 @@ ATTACHMENT = Lifecycle(
         t("reset_detached", (ATTACHED, ERROR_DETACHING, RESERVED), DELETED,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: volume_detached for every attachment) @ pike"),
+        t("reset_detached", DELETED, None,
+          "cinder/api/contrib/admin_actions.py AdminController._reset_status (no attachment row left: "
+          "nothing to clean) @ pike"),
     ),
     state_docs={DELETED: "soft-deleted: Cinder no longer lists it"},
 )

@@ -18,6 +18,8 @@ BDM = Lifecycle(
     transitions=(
         t("destroy", PRESENT, DESTROYED,
           "nova/compute/manager.py ComputeManager._detach_volume (bdm.destroy()) @ pike"),
+        t("create", DESTROYED, PRESENT,
+          "nova/compute/api.py API._attach_volume -> _create_volume_bdm (a new BDM row) @ pike"),
     ),
 )
 
@@ -34,6 +36,10 @@ STYLE = Lifecycle(
     transitions=(
         t("refresh", STYLES, NEW_STYLE,
           "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh (bdm.attachment_id = the new attachment) @ master"),
+        t("attach_legacy", STYLES, LEGACY,
+          "nova/compute/api.py API._attach_volume (os-reserve: no attachment_id on the new BDM) @ pike"),
+        t("attach_new", STYLES, NEW_STYLE,
+          "nova/compute/api.py API._attach_volume_new_flow? (attachment_create: the new BDM carries its id) @ queens"),
     ),
     state_docs={LEGACY: "no attachment_id: terminate_connection + os-detach",
                 NEW_STYLE: "attachment_id set: attachment_delete (Queens+)"},

@@ -13,6 +13,7 @@ ABSENT = "absent"
 ALL = (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, PERSISTENT, LIVE, LIVE_UNPLUG_PENDING, ABSENT)
 LIVE_STATES = (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, LIVE, LIVE_UNPLUG_PENDING)
 PENDING = (PERSISTENT_AND_LIVE_PENDING, LIVE_UNPLUG_PENDING)
+IN_PERSISTENT = (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, PERSISTENT)
 
 _GUEST = "nova/virt/libvirt/guest.py Guest.detach_device_with_retry"
 _DRIVER = "nova/virt/libvirt/driver.py"
@@ -63,6 +64,10 @@ DISK = Lifecycle(
           f"{_DRIVER} LibvirtDriver.power_off (a disk only in the live domain goes with it) @ pike"),
         t("undefine", ALL, ABSENT,
           f"{_DRIVER} LibvirtDriver.destroy -> cleanup -> _undefine_domain @ pike"),
+        t("attach", ABSENT, PERSISTENT_AND_LIVE,
+          f"{_DRIVER} LibvirtDriver.attach_volume -> guest.attach_device(persistent=True, live=True) @ pike"),
+        t("attach_stopped", ABSENT, PERSISTENT,
+          f"{_DRIVER} LibvirtDriver.attach_volume (domain not running: persistent config only) @ pike"),
         t("rebuild", ALL, PERSISTENT_AND_LIVE,
           f"{_DRIVER} LibvirtDriver._hard_reboot: XML rebuilt from block_device_info (the BDMs) @ pike"),
     ),
@@ -89,4 +94,4 @@ def in_live(state: str) -> bool:
 
 def in_persistent(state: str) -> bool:
     """The persistent (next boot) config still has the disk."""
-    return state in (PERSISTENT_AND_LIVE, PERSISTENT_AND_LIVE_PENDING, PERSISTENT)
+    return state in IN_PERSISTENT

@@ -10,20 +10,21 @@ from detachcheck.fsm.lifecycle import Lifecycle, t
 ACTIVE = "ACTIVE/None/host"
 STOPPED = "STOPPED/None/host"
 SHELVED_OFFLOADED = "SHELVED_OFFLOADED/None/None"
+SHELVED = "SHELVED/None/host"
 ERROR = "ERROR/None/host"
 
 ON_HOST = (ACTIVE, STOPPED)
 
 # vm_states that nova/compute/api.py API.detach_volume accepts (check_instance_state @ pike)
 # and that this model has; ERROR is refused (409).
-DETACH_ALLOWED = (ACTIVE, STOPPED, SHELVED_OFFLOADED)
+DETACH_ALLOWED = (ACTIVE, STOPPED, SHELVED, SHELVED_OFFLOADED)
 
 _MGR = "nova/compute/manager.py ComputeManager"
 
 INSTANCE = Lifecycle(
     name="instance",
     doc="Nova instance vm_state/task_state/host",
-    states=(ACTIVE, STOPPED, SHELVED_OFFLOADED, ERROR),
+    states=(ACTIVE, STOPPED, SHELVED_OFFLOADED, SHELVED, ERROR),
     initial=ACTIVE,
     transitions=(
         t("stop", ACTIVE, STOPPED, f"{_MGR}.stop_instance -> driver.power_off @ pike"),
@@ -35,13 +36,21 @@ INSTANCE = Lifecycle(
           f"{_MGR}.reboot_instance (driver.reboot raised: _set_instance_obj_error_state) @ pike"),
         t("shelve_offload", ON_HOST, SHELVED_OFFLOADED,
           f"{_MGR}.shelve_instance -> _shelve_offload_instance (shelved_offload_time=0) @ pike"),
+        t("shelve_offload", SHELVED, SHELVED_OFFLOADED,
+          f"{_MGR}.shelve_offload_instance (`nova shelve-offload` of a SHELVED instance) @ queens"),
+        t("shelve_offload_failed", ON_HOST, SHELVED,
+          f"{_MGR}._shelve_offload_instance: an exception after driver.destroy, before vm_state "
+          "SHELVED_OFFLOADED and the host nil-out (reverts_task_state) @ queens"),
         t("unshelve", SHELVED_OFFLOADED, ACTIVE, f"{_MGR}.unshelve_instance -> _prep_block_device, spawn @ pike"),
+        t("unshelve", SHELVED, ACTIVE,
+          f"{_MGR}.unshelve_instance (a SHELVED instance: spawned again on its host) @ queens"),
         t("reset_active", ERROR, ACTIVE,
           "nova/api/openstack/compute/admin_actions.py AdminActionsController._reset_state (DB only) @ pike"),
     ),
     per_volume=False,
     state_docs={ACTIVE: "running on its compute host, no task in progress, unlocked",
                 STOPPED: "powered off on its host", SHELVED_OFFLOADED: "no host: nothing on any hypervisor",
+                SHELVED: "shelved, the host still set, the domain destroyed (a shelve-offload failed half-way)",
                 ERROR: "a failed operation left it in ERROR; the API refuses a detach (409)"},
 )
 

@@ -36,6 +36,16 @@ SWITCH_DOCS = {
     "nova_manage_volume_attachment": "`nova-manage volume_attachment refresh` exists (Xena 24.0.0+)",
     "api_refuses_root_detach": "the API refuses to detach the boot volume (403/400) — every release; only the "
                                "deliberately broken variant turns it off",
+    "offloaded_detach_terminates": "the API-side detach of a shelved-offloaded instance calls terminate_connection "
+                                   "with the stashed connector although instance.host is None (26e32ce858 in "
+                                   "17.0.0, 1e59ed99c7 in 16.1.1; never in Ocata)",
+    "offloaded_detach_reads_bdm_first": "the API-side detach of a shelved-offloaded instance reads the BDM first "
+                                        "and skips begin_detaching for an attachment_id (b8704a1d1c, 17.0.10)",
+    "ocata_persistent_miss_is_disk_not_found": "the first detach call fails on a disk the persistent config no "
+                                               "longer has: DiskNotFound, the live domain untouched (15.0.0-15.0.6; "
+                                               "d39934ad6a in 16.0.0, 539d3bbb8a in 15.0.7)",
+    "cinder_reset_in_use_needs_attachment": "`cinder reset-state --state in-use` is refused without an attachment "
+                                            "row (Cinder 61f1179c0, 20.0.0)",
 }
 
 
@@ -78,23 +88,24 @@ def _release(name: str, version: str, summary: str, bits: str) -> Release:
 
 
 #                       lock  reboot-lock  dnf-skip  ddf-roll  ocata-order  events  new-style  up-check
-#                       retry  404-ok  shelve-terminates  cinder-guard
+#                       retry  404-ok  shelve-terminates  cinder-guard  root-refused  offloaded-terminates
+#                       offloaded-bdm-first  ocata-persistent-miss  reset-in-use-needs-attachment
 RELEASES: dict[str, Release] = {r.name: r for r in (
     _release("ocata", "15.0.0", "Ocata GA: no lock; BDM destroyed before os-detach; DiskNotFound skips the "
-             "disconnect; shelve-offload leaves the LUNs mapped", "FFTTTFFFFFFFFT"),
+             "disconnect; shelve-offload leaves the LUNs mapped", "FFTTTFFFFFFFFTFFTF"),
     _release("ocata-eol", "15.x eol", "Ocata's last: shelve-offload terminates connections; still no lock, "
-             "DiskNotFound still skips the disconnect", "FFTTTFFFFFTFFT"),
+             "DiskNotFound still skips the disconnect", "FFTTTFFFFFTFFTFFFF"),
     _release("pike", "16.0.0", "Pike GA: no instance lock on detach; persistent and live detach in one "
-             "libvirt call; DiskNotFound skips the host disconnect; legacy Cinder calls", "FFTTFFFFFFFFFT"),
+             "libvirt call; DiskNotFound skips the host disconnect; legacy Cinder calls", "FFTTFFFFFFFFFTFFFF"),
     _release("pike-eol", "16.1.8+", "Pike's last: detach under the instance lock; DiskNotFound no longer "
-             "skips the disconnect", "TFFTFFFFFFTFFT"),
+             "skips the disconnect", "TFFTFFFFFFTFFTTFFF"),
     _release("queens", "17.0.0", "Queens GA: new-style attachments (attachment_delete); no lock; DiskNotFound "
-             "skips the disconnect", "FFTTFFTFFFTFFT"),
-    _release("queens-eol", "17.x eol", "Queens' last: detach and reboot under the instance lock", "TTFTFFTFFFTFFT"),
+             "skips the disconnect", "FFTTFFTFFFTFFTTFFF"),
+    _release("queens-eol", "17.x eol", "Queens' last: detach and reboot under the instance lock", "TTFTFFTFFFTFFTTTFF"),
     _release("wallaby", "23.0.0", "Wallaby GA: the API refuses a detach while nova-compute is down",
-             "TTFTFFTTFFTFFT"),
+             "TTFTFFTTFFTFFTTTFF"),
     _release("wallaby-eom", "23.x eom", "Wallaby's last: persistent detach, then live detach waiting for "
-             "libvirt's events; Cinder 500s retried", "TTFTFTTTTTTFFT"),
+             "libvirt's events; Cinder 500s retried", "TTFTFTTTTTTFFTTTFF"),
     _release("master", "2026-08", "master: as wallaby-eom, and Cinder refuses attachment deletion by "
-             "non-services while Nova uses it", "TTFTFTTTTTTTTT"),
+             "non-services while Nova uses it", "TTFTFTTTTTTTTTTTFT"),
 )}

@@ -16,6 +16,8 @@ VOLUME_READ = "volume read"
 BDM_FOUND = "bdm found"
 INSTANCE_CHECKED = "instance checked"
 OFFLOADED_CHECKED = "instance checked (shelved-offloaded)"
+OFFLOADED_VOLUME_READ = "volume read (shelved-offloaded)"
+OFFLOADED_BDM_FOUND = "bdm found (shelved-offloaded)"
 DETACHING_BEGUN = "detaching begun"
 OFFLOADED_BEGUN = "detaching begun (shelved-offloaded)"
 AT_COMPUTE = "at compute"
@@ -64,11 +66,23 @@ def in_flight(state: str) -> bool:
     return state != IDLE and state not in ENDS
 
 
+def inside_sync(steps: Iterable[Step]) -> frozenset[str]:
+    """Request states inside a synchronous section: reached by a step of the section and left by
+    another step of the same section (one thread runs on through them without waiting)."""
+    steps = [s for s in steps if s.scope == REQUEST and s.sync]
+    inside = set()
+    for step in steps:
+        for o in step.outcomes:
+            if o.then is not None and any(o.then in nxt.at for nxt in steps if nxt.sync == step.sync):
+                inside.add(o.then)
+    return frozenset(inside)
+
+
 def request_lifecycle(steps: Iterable[Step]) -> Lifecycle:
     """The request's lifecycle: one transition per (step, outcome) that moves a request,
     plus `crash`, which ends a request wherever nova-compute was running it."""
     steps = [s for s in steps if s.scope == REQUEST]
-    reached = {IDLE} | {o.then for s in steps for o in s.outcomes if o.then is not None}
+    reached = {IDLE, CRASHED} | {o.then for s in steps for o in s.outcomes if o.then is not None}
     states: list[str] = [IDLE]
     transitions: list[T] = []
     for step in steps:

@@ -27,6 +27,18 @@ REQUEST = "request"
 VOLUME = "volume"
 INSTANCE = "instance"
 
+FAST = "fast"
+SLOW = "slow"
+PROCESS = "process"
+DURATIONS = {
+    FAST: "one DB or REST call (milliseconds)",
+    SLOW: "an RPC to nova-compute and its work, a libvirt or guest unplug, an iSCSI logout (seconds)",
+    PROCESS: "a whole instance operation: stop, start, hard reboot, shelve-offload, unshelve, "
+             "a crash and restart (tens of seconds)",
+}
+"""Duration classes: a counterexample that runs a `slow` or `process` step of another actor
+inside a synchronous section needs a narrow window (`checker/likelihood.py`)."""
+
 
 @dataclass(frozen=True)
 class Effect:
@@ -58,6 +70,9 @@ class Outcome:
     note: str = ""
     when: dict[str, bool] = field(default_factory=dict)  # release switches required
     unreachable: str = ""  # why no modelled scenario takes it (declared for the code's sake)
+    from_guest: bool = False
+    """A fault that follows from what the guest did or failed to do (it never answered and the retries
+    ran out, or it refused): whoever cannot count on the guest can count on this (`checker/recovery.py`)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,13 @@ class Step:
     lock: str | None = None
     """Release switch under which the step runs under the instance lock (`always`: every release)."""
     when: dict[str, bool] = field(default_factory=dict)
+    duration: str = ""
+    """`fast`, `slow` or `process` (`DURATIONS`): what the step does in the code, and so how long it takes."""
+    sync: str = ""
+    """The synchronous section the step belongs to: consecutive steps of one request that one thread
+    runs without waiting (nova-api's handling of one DELETE). Empty: none."""
+    unbinds_volume: bool = False
+    """The step ends the request's tie to its volume (a new request in the same slot picks again)."""
 
     @property
     def is_fair(self) -> bool:

@@ -22,9 +22,9 @@ from detachcheck.fsm.instance import INSTANCE
 from detachcheck.fsm.lifecycle import Lifecycle
 from detachcheck.fsm.lock import LOCK
 from detachcheck.fsm.releases import Release
-from detachcheck.fsm.request import ENDS, IDLE
+from detachcheck.fsm.request import ENDS, IDLE, inside_sync
 from detachcheck.fsm.service import SERVICE, UP
-from detachcheck.fsm.step import DATA, REQUEST, ROOT, Outcome, Step
+from detachcheck.fsm.step import DATA, PROCESS, REQUEST, ROOT, SLOW, Outcome, Step
 from detachcheck.fsm.step import INSTANCE as INSTANCE_SCOPE
 from detachcheck.fsm.volume import VOLUME
 
@@ -82,7 +82,9 @@ class System:
     """Whether operator recovery steps (reset-state, force-detach) interleave."""
     processes: bool = True
     """Whether instance operations (stop, start, reboot, shelve, unshelve, crash, restart) interleave."""
-    """Initial states (slot values by name): one per combination of data-volume styles."""
+    likely: bool = False
+    """Whether narrow windows are closed: no `slow` or `process` step of one actor runs while another
+    request is inside a synchronous section (`checker/likelihood.py`)."""
 
     @property
     def volume_ids(self) -> tuple[str, ...]:
@@ -120,10 +122,17 @@ def _slots(release: Release, vol_ids: tuple[str, ...], req_ids: tuple[str, ...])
 class _Binder:
     """Builds actions over slot positions, checking names against the slots' values."""
 
-    def __init__(self, release: Release, slots: list[Slot]) -> None:
+    def __init__(self, release: Release, slots: list[Slot], likely: bool = False) -> None:
         self.release = release
         self.slots = slots
         self.where = {(s.component, s.index): i for i, s in enumerate(slots)}
+        self.likely = likely
+        self.inside = inside_sync(release.steps())
+
+    def outside_sync(self, req: str | None) -> list[tuple[int, tuple[str, ...]]]:
+        """Guards keeping every other request out of a synchronous section (narrow windows closed)."""
+        return [(i, tuple(v for v in self.slots[i].values if v not in self.inside))
+                for (c, q), i in self.where.items() if c == "request" and q != req]
 
     def slot(self, component: str, vol: str | None, req: str | None = None) -> int:
         if (component, None) in self.where:
@@ -154,6 +163,8 @@ class _Binder:
             requires.append((self.slot("service", None), (UP,)))
         if step.at_rest:
             requires += [(i, (IDLE, *ENDS)) for (c, _), i in self.where.items() if c == "request"]
+        if self.likely and step.duration in (SLOW, PROCESS):
+            requires += self.outside_sync(req)
         if req is not None:
             keys.append(("req", req))
             fires.insert(0, (self.slot("request", None, req), f"{step.name}:{o.name}"))
@@ -162,6 +173,8 @@ class _Binder:
             target = self.slot("target", None, req)
             if step.binds_volume:
                 assigns.append((target, NO_VOLUME, vol or ""))
+            elif step.unbinds_volume:
+                assigns.append((target, vol or "", NO_VOLUME))
             else:
                 requires.append((target, (vol or "",)))
             if self.locked(step):
@@ -209,10 +222,11 @@ class _Binder:
 
 
 def compose(release: Release, volumes: int = 1, requests: int = 2, operator: bool = False,
-            processes: bool = True) -> System:
+            processes: bool = True, likely: bool = False) -> System:
     """Bind the release's steps to `volumes` data volumes (plus root) and `requests` requests;
     with `operator`, operator recovery steps interleave too; without `processes`, only the
-    detach requests and the guest run (no stop, reboot, shelve, crash, ...)."""
+    detach requests and the guest run (no stop, reboot, shelve, crash, ...); with `likely`, no
+    narrow window is taken (see `System.likely`)."""
     if not 1 <= volumes <= MAX_VOLUMES:
         raise ValueError(f"volumes must be 1..{MAX_VOLUMES}, got {volumes}")
     if not 1 <= requests <= MAX_REQUESTS:
@@ -220,7 +234,7 @@ def compose(release: Release, volumes: int = 1, requests: int = 2, operator: boo
     vol_ids = (ROOT_ID, *(str(i) for i in range(1, volumes + 1)))
     req_ids = tuple(str(i) for i in range(1, requests + 1))
     slots = _slots(release, vol_ids, req_ids)
-    binder = _Binder(release, slots)
+    binder = _Binder(release, slots, likely)
 
     actions: list[Action] = []
     for step in release.steps():
@@ -244,4 +258,5 @@ def compose(release: Release, volumes: int = 1, requests: int = 2, operator: boo
         for i, style in zip(style_slots, combo, strict=True):
             state[i] = style
         initials.append(tuple(state))
-    return System(release, volumes, requests, tuple(slots), tuple(actions), tuple(initials), operator, processes)
+    return System(release, volumes, requests, tuple(slots), tuple(actions), tuple(initials), operator, processes,
+                  likely)

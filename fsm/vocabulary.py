@@ -11,5 +11,5 @@ STEP_NAMES = frozenset({
     # added after reading the code (domain.md section 4)
     "compute.stop", "compute.start", "compute.shelve", "guest.removal_failed", "operator.retry_detach",
     # added by this model, for recovery tools the code has (docs/faithfulness.md)
-    "operator.reset_instance", "operator.refresh_attachment",
+    "operator.reset_instance", "operator.refresh_attachment", "operator.attach",
 })

@@ -30,6 +30,9 @@ VOLUME = Lifecycle(
         t("detach", (DETACHING, IN_USE, RESERVED), AVAILABLE,
           f"cinder/volume/manager.py VolumeManager.detach_volume -> {_DB} volume_detached "
           "(no status check; no attachment left -> available/detached) @ pike"),
+        t("detach", AVAILABLE, None,
+          "cinder/volume/manager.py VolumeManager.detach_volume (no attachment left: available/detached "
+          "again, HTTP 202) @ pike"),
         t("attachment_delete", (IN_USE, DETACHING, RESERVED), AVAILABLE,
           f"{_API} API.attachment_delete (no volume-status guard; no attachment left -> available) @ queens"),
         t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE), RESERVED,
@@ -48,8 +51,11 @@ VOLUME = Lifecycle(
         t("reset_available", (DETACHING, IN_USE, RESERVED), AVAILABLE,
           "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status "
           "(attach_status=detached: attachments soft-deleted, status recomputed) @ pike"),
-        t("reset_in_use", DETACHING, IN_USE,
-          "cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status (pure DB update) @ pike"),
+        t("reset_in_use", (DETACHING, AVAILABLE, RESERVED), IN_USE,
+          "cinder/api/contrib/admin_actions.py AdminController._reset_status (a DB update, no from-state "
+          "check; no attachment row is made) @ pike"),
+        t("reset_in_use", IN_USE, None,
+          "cinder/api/contrib/admin_actions.py AdminController._reset_status (already in-use) @ pike"),
     ),
     state_docs={
         IN_USE: "attached to the instance",

@@ -4,12 +4,13 @@ and recoverability. The search itself never builds a graph."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import networkx as nx
 
 from detachcheck.checker.engine.explore import Exploration
+from detachcheck.fsm.system import Action
 from detachcheck.fsm.view import View
 from detachcheck.properties.registry import Property
 
@@ -24,13 +25,15 @@ class Graph:
     process: list[str | None]  # action index -> fair process ("request 1", "compute.restart") or None
 
 
-def build_graph(exploration: Exploration) -> Graph:
-    """Successor lists for every explored state (states outside a partial search are dropped)."""
+def build_graph(exploration: Exploration, keep: Callable[[Action], bool] | None = None) -> Graph:
+    """Successor lists for every explored state (states outside a partial search are dropped);
+    with `keep`, only the edges of the actions it keeps."""
     model = exploration.model
     index = {s: i for i, s in enumerate(exploration.states)}
+    kept = [keep is None or keep(ca.action) for ca in model.actions]
     succ = []
     for state in exploration.states:
-        succ.append([(ai, index[t]) for ai, t in model.enabled(state) if t in index])
+        succ.append([(ai, index[t]) for ai, t in model.enabled(state) if kept[ai] and t in index])
     process = []
     for ca in model.actions:
         step = ca.action.step
@@ -124,12 +127,12 @@ class Stuck:
     state: int
     tried: list[str]  # every step:outcome enabled anywhere in its forward closure
     closure: int  # how many states can still be reached from it
-    best: int  # the reachable state closest to consistent (fewest at-rest violations)
+    best: tuple[int, ...]  # the reachable state closest to consistent (fewest at-rest violations)
 
 
 def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
-                       score: Callable[[View], int] | None = None) -> Stuck | None:
-    """The first (by BFS) state that cannot reach any state satisfying `target`."""
+                       score: Callable[[View], int] | None = None, starts: Iterable[int] | None = None) -> Stuck | None:
+    """The first state (by BFS, or of `starts` in their order) that cannot reach any state satisfying `target`."""
     view = exploration.model.layout.view
     n = len(exploration.states)
     good = deque(i for i, st in enumerate(exploration.states) if target.check(view(st)))
@@ -146,7 +149,7 @@ def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
             if not can[i]:
                 can[i] = True
                 good.append(i)
-    stuck = next((i for i in range(n) if not can[i]), None)
+    stuck = next((i for i in (range(n) if starts is None else starts) if not can[i]), None)
     if stuck is None:
         return None
     closure = {stuck}
@@ -160,4 +163,4 @@ def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
     tried = sorted({f"{actions[ai].action.step.name}:{actions[ai].action.outcome.name}"
                     for i in closure for ai, _ in graph.succ[i]})
     best = min(closure, key=lambda i: (score(view(exploration.states[i])) if score else 0, i))
-    return Stuck(stuck, tried, len(closure), best)
+    return Stuck(stuck, tried, len(closure), exploration.states[best])

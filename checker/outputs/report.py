@@ -155,10 +155,11 @@ def property_entry(prop: Property, exploration: Exploration, lasso: Lasso | None
     if prop.kind == RECOVERABLE and stuck is not None:
         ex, found = stuck
         sid = found.state
-        entry["stuck"] = {"tried": found.tried, "reachable_states": found.closure,
-                          "closest_state": state_dict(ex, found.best),
+        slots = ex.model.system.slots
+        closest = {slot.label: slot.values[v] for slot, v in zip(slots, found.best, strict=True)}
+        entry["stuck"] = {"tried": found.tried, "reachable_states": found.closure, "closest_state": closest,
                           "still_failing": [p.id for p in REGISTRY.values() if p.kind == AT_REST
-                                            and not p.check(ex.model.layout.view(ex.states[found.best]))]}
+                                            and not p.check(ex.model.layout.view(found.best))]}
     entry["verdict"] = UNKNOWN if unsettled else verdict(prop, exploration, sid is not None)
     if sid is not None:
         entry["start"] = start_dict(ex, ex.path_states(sid)[0])

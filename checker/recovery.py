@@ -1,0 +1,128 @@
+"""Operator recovery: what an operator can rely on, and the shortest recovery from a state,
+written as the commands that release's clients take.
+
+Recovery may rely on the operator's own actions (each one command), on the instance operations an
+operator starts (stop, start, hard reboot, shelve, unshelve, restarting nova-compute) and on Nova's
+code running on (a request's steps, with the outcome the state decides). It may not rely on a fault
+(a lost cast, a backend error: `Outcome.fault`), a crash, or the guest's cooperation
+(`guest.ack_unplug`): the guest of the seed incident never lets go of the disk. What follows from
+what the guest did (the detach's retries run out, libvirt reports the refusal: `Outcome.from_guest`)
+it may count on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from detachcheck.checker.engine.explore import Exploration
+from detachcheck.fsm.bdm import DESTROYED
+from detachcheck.fsm.connection import CONNECTED
+from detachcheck.fsm.export import MAPPED
+from detachcheck.fsm.system import Action
+from detachcheck.fsm.volume import AVAILABLE
+from detachcheck.properties.registry import Property
+
+GUEST = "libvirt/guest"
+
+COMMANDS = {
+    "operator.reset_state:available": "cinder reset-state --state available --attach-status detached {volume}",
+    "operator.reset_state:in_use": "cinder reset-state --state in-use --attach-status attached {volume}",
+    "operator.force_detach:ok": "cinder force-detach is not a client command: POST /v3/{{project}}/volumes/{volume}"
+                                "/action {{\"os-force_detach\": {{}}}}",
+    "operator.reset_instance:ok": "nova reset-state --active {server}",
+    "operator.refresh_attachment:ok": "nova-manage volume_attachment refresh {server} {volume} CONNECTOR_FILE",
+    "operator.attach:ok": "nova volume-attach {server} {volume}",
+    "compute.stop:ok": "nova stop {server}",
+    "compute.start:ok": "nova start {server}",
+    "compute.hard_reboot:ok": "nova reboot --hard {server}",
+    "compute.shelve_offload:ok": "nova shelve {server}   (shelved_offload_time = 0, or then nova shelve-offload)",
+    "compute.unshelve:ok": "nova unshelve {server}",
+    "compute.restart:ok": "systemctl restart nova-compute   (on the instance's host)",
+}
+"""One command per operator-started step outcome, in the clients' own syntax (python-novaclient,
+python-cinderclient, nova-manage); `{server}` and `{volume}` are filled in by the caller."""
+
+
+def relied_on(action: Action) -> bool:
+    """Whether a recovery may count on this step happening (see the module's docstring)."""
+    o = action.outcome
+    return (not o.fault or o.from_guest) and action.step.actor != GUEST
+
+
+@dataclass
+class Recovery:
+    """The shortest recovery from a state: the steps taken, the commands, and what is left on
+    the host or the array that no command of the model removes."""
+
+    states: list[int]
+    actions: list[int]
+    commands: list[str]
+    host_cleanup: list[str]
+
+
+def shortest_recovery(exploration: Exploration, succ: list[list[tuple[int, int]]], start: int,
+                      target: Property) -> Recovery | None:
+    """Breadth-first from `start` over the relied-on steps to the nearest state `target` accepts."""
+    view = exploration.model.layout.view
+    states = exploration.states
+    parent = {start: (-1, -1)}
+    todo = deque([start])
+    while todo:
+        here = todo.popleft()
+        if target.check(view(states[here])):
+            path, acts = [here], []
+            while parent[path[-1]][0] >= 0:
+                prev, ai = parent[path[-1]]
+                acts.append(ai)
+                path.append(prev)
+            path.reverse()
+            acts.reverse()
+            return Recovery(path, acts, commands(exploration, path, acts), host_cleanup(exploration, path[-1]))
+        for ai, nxt in succ[here]:
+            if nxt not in parent:
+                parent[nxt] = (here, ai)
+                todo.append(nxt)
+    return None
+
+
+def commands(exploration: Exploration, path: list[int], acts: list[int], server: str = "SERVER",
+             volumes: dict[str, str] | None = None) -> list[str]:
+    """The recovery as commands: operator steps one each, a new detach request as
+    `nova volume-detach`, the requests already in flight as a wait."""
+    model = exploration.model
+    names = volumes or {}
+    out: list[str] = []
+    waited: set[str] = set()
+    started: set[str] = set()
+    for ai in acts:
+        action = model.actions[ai].action
+        keys = dict(action.keys)
+        vol = names.get(keys.get("vol", ""), f"VOLUME-{keys.get('vol', '')}" if keys.get("vol") else "VOLUME")
+        label = f"{action.step.name}:{action.outcome.name}"
+        if action.step.binds_volume:
+            started.add(keys["req"])
+            out.append(f"nova volume-detach {server} {vol}")
+        elif action.step.name == "operator.retry_detach":
+            started.discard(keys["req"])
+        elif label in COMMANDS:
+            out.append(COMMANDS[label].format(server=server, volume=vol))
+        elif "req" in keys and keys["req"] not in started and keys["req"] not in waited:
+            waited.add(keys["req"])
+            out.append(f"wait: the detach request in flight (request {keys['req']}) runs on to its end")
+    return out
+
+
+def host_cleanup(exploration: Exploration, sid: int) -> list[str]:
+    """What the recovered state still leaves on the host or the array, in plain words."""
+    view = exploration.model.layout.view(exploration.states[sid])
+    out = []
+    for v in view.data_volumes:
+        gone = view.bdm(v) == DESTROYED or view.volume(v) == AVAILABLE
+        if gone and view.connection(v) == CONNECTED:
+            out.append(f"volume {v}: the compute host still holds its connection: log out of the iSCSI session "
+                       "and remove the /dev/disk/by-path device (and its multipath map) by hand")
+        if gone and view.export(v) == MAPPED:
+            out.append(f"volume {v}: the array still maps its LUN to the compute host: unmap it from the host's "
+                       "initiator group on the array")
+    return out
