@@ -103,8 +103,8 @@ def commands(exploration: Exploration, path: list[int], acts: list[int], server:
         if action.step.binds_volume:
             started.add(keys["req"])
             out.append(f"nova volume-detach {server} {vol}")
-        elif action.step.name == "operator.retry_detach":
-            started.discard(keys["req"])
+        elif action.step.unbinds_volume:
+            started.clear()
         elif label in COMMANDS:
             out.append(COMMANDS[label].format(server=server, volume=vol))
         elif "req" in keys and keys["req"] not in started and keys["req"] not in waited:
@@ -120,8 +120,8 @@ def host_cleanup(exploration: Exploration, sid: int) -> list[str]:
     for v in view.data_volumes:
         gone = view.bdm(v) == DESTROYED or view.volume(v) == AVAILABLE
         if gone and view.connection(v) == CONNECTED:
-            out.append(f"volume {v}: the compute host still holds its connection: log out of the iSCSI session "
-                       "and remove the /dev/disk/by-path device (and its multipath map) by hand")
+            out.append(f"volume {v}: the compute host still holds its connection: log out of its iSCSI session "
+                       "and remove its /dev/disk/by-path device and multipath map")
         if gone and view.export(v) == MAPPED:
             out.append(f"volume {v}: the array still maps its LUN to the compute host: unmap it from the host's "
                        "initiator group on the array")

@@ -10,7 +10,7 @@ from detachcheck.checker.engine.analysis import Graph, Lasso, Stuck, build_graph
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
 from detachcheck.checker.engine.explore import Exploration, Progress, explore
 from detachcheck.checker.likelihood import likelihood, window
-from detachcheck.checker.outputs.report import build_report
+from detachcheck.checker.outputs.report import VIOLATED, build_report
 from detachcheck.checker.recovery import relied_on, shortest_recovery
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
@@ -42,11 +42,12 @@ def at_rest_failures(s: View) -> int:
 def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
               max_states: int | None = None, progress: Progress | None = None, operator: bool = False,
               variant: Release | None = None, processes: bool = True, likely: bool = False,
-              likelihood: bool = True) -> CheckResult:
+              likelihood: bool = True, recoveries: bool = True) -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all).
 
     With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a second check of
-    the likely model; `likely` checks that model itself.
+    the likely model, for the properties violated here; `likely` checks that model itself. With
+    `recoveries`, each counterexample gets its shortest operator recovery (`checker/recovery.py`).
     """
     props = all_properties()
     if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
@@ -83,11 +84,12 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
                 stuck[p.id] = (exploration, replace(found, state=starts.index(found.state)))
     seconds = time.perf_counter() - start
     report = build_report(exploration, props, max_states, queries, lassos, stuck, unsettled)
-    if recovery is not None:
+    if recovery is not None and recoveries:
         add_recoveries(report, exploration, lassos, *recovery)
-    if likelihood and not likely:
-        likely_run = run_check(release, volumes, requests, property_ids, max_states, None, operator, variant,
-                               processes, likely=True, likelihood=False)
+    violated = [p["id"] for p in report["properties"] if p["verdict"] == VIOLATED]
+    if likelihood and not likely and exploration.complete:
+        likely_run = run_check(release, volumes, requests, violated or ["no_deadlock"], max_states, None, operator,
+                               variant, processes, likely=True, likelihood=False, recoveries=False)
         add_likelihood(report, exploration, lassos, stuck, likely_run.report)
     return CheckResult(model, exploration, report, seconds, lassos, stuck)
 

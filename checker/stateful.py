@@ -26,7 +26,7 @@ from detachcheck.checker.engine.explore import explore
 from detachcheck.checker.outputs.report import verdict
 from detachcheck.fsm.protocol import STEPS
 from detachcheck.fsm.releases import RELEASES, Release
-from detachcheck.fsm.system import System, compose
+from detachcheck.fsm.system import ANY, System, compose
 from detachcheck.properties import all_properties
 from detachcheck.properties.registry import ALWAYS, AT_REST, Property
 
@@ -150,7 +150,7 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
             key = (ai, tuple(names[s] for s in slots))
             if key not in self.enabled_cache:
                 ok = all(names[s] in allowed for s, allowed in action.requires) and all(
-                    names[s] == src for s, src, _ in action.assigns)
+                    names[s] == src or src == ANY for s, src, _ in action.assigns)
                 if ok:
                     saved = {s: self.components[s].state for s, _ in action.fires}
                     try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detachcheck.checker.engine.compile import CompiledModel, State, compile_system
+from detachcheck.fsm.protocol import STEPS
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose
 from detachcheck.fsm.variants import VARIANTS
@@ -26,6 +27,8 @@ from detachcheck.properties import all_properties
 from detachcheck.properties.registry import ALWAYS, AT_REST, Property
 
 HEADERS = ("release", "volumes", "requests", "start")
+START_STEPS = frozenset(s.name for s in STEPS if s.binds_volume)
+"""Steps that start a request (its first step; it picks its volume there)."""
 KEYS = ("req", "vol")
 
 
@@ -120,9 +123,16 @@ def _trace_keys(keys: dict[str, str], started: list[str]) -> dict[str, str]:
     """An action's model keys (request ids) as trace keys (start order)."""
     out = dict(keys)
     if "req" in out:
-        q = out["req"]
-        out["req"] = str(started.index(q) + 1) if q in started else str(len(started) + 1)
+        out["req"] = str(request_number(out["req"], started))
     return out
+
+
+def request_number(q: str, started: list[str]) -> int:
+    """The trace number of model request `q`: the latest request started in its slot (an operator's
+    retry starts a new request in the slot of an ended one), or the next number if none yet."""
+    if q not in started:
+        return len(started) + 1
+    return len(started) - started[::-1].index(q)
 
 
 def enabled_here(model: CompiledModel, state: State, started: list[str]) -> list[tuple[int, State, str]]:
@@ -196,8 +206,8 @@ def _vol_key(model: CompiledModel, ts: TraceStep) -> None:
         raise TraceError(ts.line, f"vol={vol}: the scenario has data volumes "
                                   f"{', '.join(model.system.data_volume_ids)} (and root)")
     req = ts.keys.get("req")
-    if req is not None and (not req.isdigit() or not 1 <= int(req) <= model.system.requests):
-        raise TraceError(ts.line, f"req={req}: the scenario has requests 1..{model.system.requests}")
+    if req is not None and not (req.isascii() and req.isdigit() and int(req) >= 1):
+        raise TraceError(ts.line, f"req={req}: requests are numbered 1, 2, ... in the order they start")
 
 
 def _initials(model: CompiledModel, trace: Trace) -> list[State]:
@@ -303,10 +313,9 @@ def to_trace(report: dict[str, Any], entry: dict[str, Any]) -> str:
             lines.append("# the cycle (it repeats forever):")
         keys = dict(s["keys"])
         if "req" in keys:
-            q = keys["req"]
-            if q not in started:
-                started.append(q)
-            keys["req"] = str(started.index(q) + 1)
+            if s["step"] in START_STEPS:
+                started.append(keys["req"])
+            keys["req"] = str(request_number(keys["req"], started))
         line = s["step"] + ("" if s["outcome"] == "ok" else f":{s['outcome']}")
         line += "".join(f" {k}={v}" for k, v in sorted(keys.items()))
         lines.append(line)

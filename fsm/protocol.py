@@ -771,11 +771,12 @@ OPERATOR_REFRESH_ATTACHMENT = Step(
 )
 
 OPERATOR_RETRY_DETACH = Step(
-    name="operator.retry_detach", duration=FAST, actor="operator", at=r.ENDS, at_rest=True, unbinds_volume=True,
-    fair=False,
+    name="operator.retry_detach", duration=FAST, actor="operator", scope=INSTANCE, at_rest=True, unbinds_volume=True,
     cite="nova/api/openstack/compute/volumes.py VolumeAttachmentController.delete (`nova volume-detach "
          "SERVER VOLUME` again: a new API request) @ pike",
-    outcomes=(Outcome("ok", r.IDLE, note="a new detach request; it picks its volume at its first step"),),
+    outcomes=(Outcome("ok", each_request="retry",
+                      note="new detach requests may be sent: the ended ones are forgotten (at rest, an ended "
+                           "request changes nothing any more), each picks its volume at its first step"),),
 )
 
 _ATTACH_CITE = ("nova/compute/api.py API.attach_volume -> _attach_volume (reserve, BDM created) -> "

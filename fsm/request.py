@@ -61,6 +61,10 @@ _CRASH = ("nova-compute dies mid-request: the RPC handler is gone and "
           "nova/compute/manager.py ComputeManager._init_instance does not resume it @ pike")
 
 
+_RETRY = ("at rest the operator sends a new detach request (`nova volume-detach` again): "
+          "nova/api/openstack/compute/volumes.py VolumeAttachmentController.delete @ pike")
+
+
 def in_flight(state: str) -> bool:
     """The request has been sent and has not ended."""
     return state != IDLE and state not in ENDS
@@ -80,7 +84,8 @@ def inside_sync(steps: Iterable[Step]) -> frozenset[str]:
 
 def request_lifecycle(steps: Iterable[Step]) -> Lifecycle:
     """The request's lifecycle: one transition per (step, outcome) that moves a request,
-    plus `crash`, which ends a request wherever nova-compute was running it."""
+    plus `crash`, which ends a request wherever nova-compute was running it, and `retry`, which
+    makes an ended request's slot free for a new one."""
     steps = [s for s in steps if s.scope == REQUEST]
     reached = {IDLE, CRASHED} | {o.then for s in steps for o in s.outcomes if o.then is not None}
     states: list[str] = [IDLE]
@@ -105,6 +110,8 @@ def request_lifecycle(steps: Iterable[Step]) -> Lifecycle:
     others = tuple(s for s in states if s not in COMPUTE_STATES)
     transitions.append(t("crash", in_compute, CRASHED, _CRASH))
     transitions.append(t("crash", others, None, _CRASH))
+    transitions.append(t("retry", tuple(s for s in states if s in ENDS), IDLE, _RETRY))
+    transitions.append(t("retry", (IDLE,), None, _RETRY))
     return Lifecycle(
         name="request",
         doc="one detach request (API call to compute and back)",

@@ -100,7 +100,7 @@ class Step:
     """The synchronous section the step belongs to: consecutive steps of one request that one thread
     runs without waiting (nova-api's handling of one DELETE). Empty: none."""
     unbinds_volume: bool = False
-    """The step ends the request's tie to its volume (a new request in the same slot picks again)."""
+    """The step ends every request's tie to its volume (new requests in the same slots pick again)."""
 
     @property
     def is_fair(self) -> bool:

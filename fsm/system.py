@@ -34,6 +34,8 @@ INSTANCE_LIFECYCLES: tuple[Lifecycle, ...] = (INSTANCE, SERVICE, LOCK)
 
 ROOT_ID = "root"
 NO_VOLUME = "none"
+ANY = "*"
+"""In an assignment, from any value."""
 MAX_VOLUMES = 3
 MAX_REQUESTS = lk.MAX_HOLDERS
 
@@ -60,6 +62,7 @@ class Action:
     requires: tuple[tuple[int, tuple[str, ...]], ...]
     fires: tuple[tuple[int, str], ...]
     assigns: tuple[tuple[int, str, str], ...]
+    """(slot, from, to) of plain variables; from `ANY`: whatever it holds."""
 
     @property
     def label(self) -> str:
@@ -173,8 +176,6 @@ class _Binder:
             target = self.slot("target", None, req)
             if step.binds_volume:
                 assigns.append((target, NO_VOLUME, vol or ""))
-            elif step.unbinds_volume:
-                assigns.append((target, vol or "", NO_VOLUME))
             else:
                 requires.append((target, (vol or "",)))
             if self.locked(step):
@@ -188,6 +189,8 @@ class _Binder:
         if o.each_request:
             fires += [(self.slot("request", None, q), o.each_request)
                       for (c, q) in self.where if c == "request"]
+        if step.unbinds_volume:
+            assigns += [(i, ANY, NO_VOLUME) for (c, _), i in self.where.items() if c == "target"]
         if step.scope != INSTANCE_SCOPE or not o.each_volume:
             return [self.action(step, o, keys, requires, fires, assigns)]
         return self.per_volume(step, o, keys, requires, fires)

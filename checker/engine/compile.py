@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from detachcheck.fsm.lifecycle import Lifecycle
-from detachcheck.fsm.system import Action, System
+from detachcheck.fsm.system import ANY, Action, System
 from detachcheck.fsm.view import Layout
 
 State = tuple[int, ...]
@@ -101,6 +101,9 @@ def compile_action(system: System, tables: dict[str, dict[str, dict[int, int]]],
         writes[slot] = table
     for slot, src, dst in action.assigns:
         values = system.slots[slot].values
+        if src == ANY:
+            writes[slot] = {v: values.index(dst) for v in range(len(values))}
+            continue
         _restrict(allowed, slot, {values.index(src)})
         writes[slot] = {values.index(src): values.index(dst)}
     checks = tuple(sorted((slot, frozenset(vals)) for slot, vals in allowed.items()))

@@ -7,6 +7,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from detachcheck.checker.likelihood import short
 from detachcheck.checker.outputs.diagrams import lifecycles
 from detachcheck.checker.outputs.render import TEMPLATE_DIR
 from detachcheck.checker.outputs.sequence import inline, svg
@@ -38,4 +39,4 @@ def lifecycle_svgs(release: str) -> list[tuple[str, Markup]]:
 def to_html(report: dict[str, Any]) -> str:
     """The report as one HTML page."""
     return _ENV.get_template("report.html.j2").render(
-        r=report, sequence=lambda p: Markup(svg(p)), lifecycles=lifecycle_svgs(report["release"]["name"]))
+        r=report, sequence=lambda p: Markup(svg(p)), lifecycles=lifecycle_svgs(report["release"]["name"]), short=short)

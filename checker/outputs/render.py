@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rich.console import Console
 from rich.table import Table
 
+from detachcheck.checker.likelihood import short
 from detachcheck.checker.outputs.report import FAILING
 from detachcheck.checker.outputs.sequence import mermaid
 from detachcheck.checker.trace import Replay
@@ -27,7 +28,7 @@ def to_json(report: dict[str, Any]) -> str:
 
 def to_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: property table, then each path as numbered protocol steps."""
-    text = _TEMPLATES.get_template("report.md.j2").render(r=report, mermaid=mermaid)
+    text = _TEMPLATES.get_template("report.md.j2").render(r=report, mermaid=mermaid, short=short)
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
@@ -37,14 +38,15 @@ def verdict_table(report: dict[str, Any]) -> Table:
     rel = report["release"]
     table = Table(title=f"{rel['name']} (Nova {rel['nova']}): {report['scenario']['volumes']} data volume(s), "
                         f"{report['scenario']['requests']} request(s)")
-    for col in ("property", "kind", "verdict", "length"):
+    for col in ("property", "kind", "verdict", "length", "likelihood"):
         table.add_column(col, justify="right" if col == "length" else "left")
     for p in report["properties"]:
         style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" or p["vacuous"]
                                                        else "green")
         shown = f"{p['verdict']} (vacuous)" if p["vacuous"] else p["verdict"]
         table.add_row(p["id"], p["kind"], f"[{style}]{shown}[/{style}]",
-                      "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""))
+                      "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""),
+                      short(p))
     return table
 
 
@@ -55,6 +57,28 @@ def _print_steps(steps: list[dict[str, Any]], console: Console) -> None:
                       markup=False, highlight=False, style="red" if step["fault"] else None)
         for c in step["changes"]:
             console.print(f"        {c['component']}: {c['from']} -> {c['to']}", markup=False, highlight=False)
+
+
+def _print_likely_and_recovery(p: dict[str, Any], console: Console) -> None:
+    lk = p.get("likelihood")
+    if lk and lk["window"]:
+        console.print(f"  likelihood: {lk['verdict']}: needs {lk['window']}", markup=False, highlight=False)
+        if lk["likely_path"]:
+            console.print(f"  the shortest path with no narrow window takes {lk['likely_length']} steps:",
+                          markup=False)
+            _print_steps(lk["likely_path"], console)
+    elif lk:
+        console.print("  likelihood: likely (no narrow window)", markup=False)
+    if "recovery" not in p:
+        return
+    rec = p["recovery"]
+    if rec is None:
+        console.print("  recovery: none with this release's tools", markup=False, style="bold red")
+        return
+    console.print(f"  recovery ({rec['steps']} steps): " + ("; ".join(rec["commands"]) or "nothing to type"),
+                  markup=False, highlight=False)
+    for h in rec["host_cleanup"]:
+        console.print(f"    by hand: {h}", markup=False, highlight=False)
 
 
 def print_text(report: dict[str, Any], seconds: float, console: Console) -> None:
@@ -68,7 +92,8 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
                       "in the states checked are reported 'unknown', not 'holds'[/yellow]")
     for i in report["incidents"]:
         reach = f"reached in {i['length']} steps" if i["length"] is not None else i["verdict"]
-        console.print(f"incident {i['id']}: {reach}", markup=False, highlight=False)
+        console.print(f"incident {i['id']}: {reach}" + (f" ({short(i)})" if short(i) else ""),
+                      markup=False, highlight=False)
     for p in report["properties"]:
         if p["verdict"] not in FAILING or not p["path"]:
             continue
@@ -88,6 +113,7 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
         if p["stuck"]:
             console.print(f"  stuck: {p['stuck']['reachable_states']} states reachable from here, none consistent; "
                           f"tried: {', '.join(p['stuck']['tried'])}", markup=False, highlight=False)
+        _print_likely_and_recovery(p, console)
 
 
 def compare_text(result: dict[str, Any], console: Console, markdown: bool = False) -> None:
