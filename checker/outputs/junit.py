@@ -12,29 +12,8 @@ from typing import Any
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
+from detachcheck.checker.outputs.explain import counterexample_text
 from detachcheck.checker.outputs.report import NOT_WITNESSED, UNKNOWN, VIOLATED
-
-
-def counterexample_text(entry: dict[str, Any]) -> str:
-    """A property's counterexample as numbered steps with actors and changed states."""
-    lines = []
-    if entry.get("start"):
-        lines.append("from " + ", ".join(f"{k}={v}" for k, v in entry["start"].items()))
-    steps = list(entry.get("path") or [])
-    cycle = list(entry.get("cycle") or [])
-    for s in steps + cycle:
-        if cycle and s is cycle[0]:
-            lines.append("then this cycle repeats forever:")
-        keys = "".join(f" {k}={v}" for k, v in s["keys"].items())
-        lines.append(f"{s['n']:>3}. {s['step']}:{s['outcome']}{keys}  ({s['actor']})")
-        lines += [f"       {c['component']}: {c['from']} -> {c['to']}" for c in s["changes"]]
-    if entry.get("cycle") == []:
-        lines.append("then it stays there forever: no fair step is enabled")
-    if entry.get("culprits"):
-        lines.append("breaks it: " + ", ".join(f"{k}={v}" for k, v in entry["culprits"].items()))
-    if entry.get("stuck"):
-        lines.append(f"stuck: tried {', '.join(entry['stuck']['tried'])}")
-    return "\n".join(lines)
 
 
 def _case(report: dict[str, Any], entry: dict[str, Any]) -> TestCase:
