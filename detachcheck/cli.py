@@ -6,13 +6,14 @@ Bad input gets one line on stderr and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -54,7 +55,15 @@ class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        """Like argparse's, but a closed or full stdout is an error (argparse ignores it)."""
+        if not message:
+            return
+        if file is None:  # the stream (stdout for --help and --version) is closed
+            raise OSError(errno.EBADF, "it is closed")
+        file.write(message)
 
 
 def _bounded(name: str, low: int, high: int | None) -> type:
@@ -197,7 +206,8 @@ class _Display:
         return update
 
     def stop(self) -> None:
-        self.bar.stop()
+        if self.bar.live.is_started:  # Progress.stop() prints a newline when it never started
+            self.bar.stop()
 
 
 def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None) -> CheckResult:
@@ -394,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error (already one line on stderr)
         code = exc.code if isinstance(exc.code, int) else 2
         return deliver(code, lambda: None)
+    except OSError as exc:  # --help or --version to a closed or full stdout
+        return error(f"cannot write to standard output: {exc.strerror or exc}")
     try:
         return COMMANDS[args.command](args)
     except OutputError as exc:
