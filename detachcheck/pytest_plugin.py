@@ -38,6 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="detach requests that may race (default: 2)")
     group.addoption("--detachcheck-detach-only", action="store_true", default=False,
                     help="no instance operations interleave (smaller, faster)")
+    group.addoption("--detachcheck-max-states", type=int, default=None, metavar="N",
+                    help="stop each search after N states (unsettled properties are skipped)")
 
 
 def _selection(config: pytest.Config) -> tuple[list[str], list[str]]:
@@ -62,7 +64,8 @@ def _selection(config: pytest.Config) -> tuple[list[str], list[str]]:
 
 def _scenario(config: pytest.Config) -> dict[str, Any]:
     return {"volumes": config.getoption("detachcheck_volumes"), "requests": config.getoption("detachcheck_requests"),
-            "detach_only": config.getoption("detachcheck_detach_only")}
+            "detach_only": config.getoption("detachcheck_detach_only"),
+            "max_states": config.getoption("detachcheck_max_states")}
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
