@@ -76,8 +76,8 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
 def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,
                 selected: bool = False, partial: bool = False) -> str:
     """`pike` at the default scenario, `pike-v2-r3` (`-operator`, `-detach-only`, `-selected` for a
-    run restricted with --property, `-partial` for a search stopped by --max-states) otherwise, so a
-    partial run never overwrites a full report."""
+    run restricted with --property, `-partial` for a search cut short) otherwise, so a partial run
+    never overwrites a full report."""
     stem = release if (volumes, requests) == DEFAULT_SIZE else f"{release}-v{volumes}-r{requests}"
     return stem + ("-operator" if operator else "") + ("" if processes else "-detach-only") + \
         ("-selected" if selected else "") + ("-partial" if partial else "")

@@ -41,6 +41,7 @@ from detachcheck.listing import (
     properties_table,
     releases_data,
     releases_table,
+    switches_table,
     variants_epilog,
     variants_table,
 )
@@ -112,7 +113,7 @@ def build_parser() -> OneLineParser:
                            description="Model-check the Nova/Cinder volume-detach protocol.",
                            epilog="Exit status: 0 the command ran; 1 a violation (check --strict, replay) or a "
                                   "fuzz failure; 2 bad input or an output that cannot be written (one line on "
-                                  "stderr).")
+                                  "stderr); 3 an internal error (a bug, one line on stderr).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
@@ -206,8 +207,9 @@ class _Display:
         return update
 
     def stop(self) -> None:
-        if self.bar.live.is_started:  # Progress.stop() prints a newline when it never started
-            self.bar.stop()
+        # Progress.stop() also prints a newline on a non-interactive console: stop the live display only.
+        if self.bar.live.is_started:
+            self.bar.live.stop()
 
 
 def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None) -> CheckResult:
@@ -387,9 +389,8 @@ def cmd_releases(args: argparse.Namespace) -> int:
     def show() -> None:
         console = stdout_console()
         console.print(releases_table())
+        console.print(switches_table())
         console.print(variants_table())
-        console.print("what each switch means: docs/faithfulness.md, or `detachcheck releases --format json`",
-                      markup=False)
     return deliver(0, show)
 
 

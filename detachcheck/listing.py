@@ -75,6 +75,11 @@ def variants_epilog() -> str:
     return "\n".join(lines)
 
 
-def switch_legend() -> list[str]:
-    """What each switch means, one line each."""
-    return [f"{k}: {v}" for k, v in SWITCH_DOCS.items()]
+def switches_table() -> Table:
+    """What each switch means."""
+    table = Table(title="switches")
+    table.add_column("switch", overflow="fold")
+    table.add_column("when on", overflow="fold")
+    for name, meaning in SWITCH_DOCS.items():
+        table.add_row(name, Text(meaning))
+    return table
