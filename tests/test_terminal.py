@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+from rich.console import Console
 
+from detachcheck.checker.outputs.matrix import build_matrix, matrix_table
 from detachcheck.checker.outputs.render import to_markdown
 from detachcheck.checker.run import run_check
 from detachcheck.cli import build_parser, main
@@ -40,9 +43,19 @@ def test_check_table_fits_the_terminal_and_never_cuts_an_id(tmp_path, columns):
     assert "the boot volume is never detached" in out
 
 
+def matrix_text(tmp_path, columns: int) -> str:
+    """The matrix as printed: a real process at 80 columns, the same renderer in-process otherwise."""
+    if columns == 80:
+        return cli("check", "--release", "all", *SMALL, "--reports", str(tmp_path), columns=columns)
+    reports = [run_check(name, requests=1, processes=False).report for name in RELEASES]
+    console = Console(file=io.StringIO(), width=columns)
+    console.print(matrix_table(build_matrix(reports, list(RELEASES)), console.width))
+    return console.file.getvalue()
+
+
 @pytest.mark.parametrize("columns", [80, 200])
 def test_matrix_fits_and_has_a_legend(tmp_path, columns):
-    out = cli("check", "--release", "all", *SMALL, "--reports", str(tmp_path), columns=columns)
+    out = matrix_text(tmp_path, columns)
     assert max(len(line) for line in out.splitlines()) <= columns
     text = " ".join(out.split())
     for symbol in ("✗ N violated", "✓ holds", "✓ vacuous", "● N witnessed", "? unknown"):
@@ -106,3 +119,30 @@ def test_markdown_table_has_a_meaning_column():
     text = to_markdown(run_check("pike", requests=1, processes=False).report)
     assert "| property | kind | meaning | verdict | length |" in text
     assert "| `root_volume_never_detached` | always | the boot volume is never detached |" in text
+
+
+def test_fuzz_progress_shows_on_a_terminal_after_a_second(tmp_path):
+    """stderr on a pseudo-terminal: the transient progress line appears; on a pipe nothing does."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "detachcheck", "fuzz", "--examples", "100", "--steps", "30",
+                             "--derandomize", "--reports", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "TERM": "xterm"})
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    assert b"fuzzing pike" in seen and b"/100" in seen
