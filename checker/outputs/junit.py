@@ -31,7 +31,8 @@ def _case(report: dict[str, Any], entry: dict[str, Any]) -> TestCase:
     elif verdict == UNKNOWN:
         max_states = report["search"]["max_states"]
         why = (f"unknown: the search stopped at --max-states {max_states} before settling it"
-               if not report["search"]["complete"] else "unknown: its own search was stopped before settling it")
+               if max_states and not report["search"]["complete"]
+               else "unknown: a search was stopped before settling it")
         case.result = [Skipped(why)]
     return case
 

@@ -112,7 +112,8 @@ def compare_text(result: dict[str, Any], console: Console, markdown: bool = Fals
     lines.append(f"states: {st['base']} -> {st['variant']} (gained {st['gained']}, lost {st['lost']})"
                  + (" among the states explored" if stopped else ""))
     if stopped:
-        lines.append(f"search stopped at --max-states {result['search']['max_states']} ({' and '.join(stopped)}): "
+        limit = result["search"]["max_states"]
+        lines.append(f"search stopped{f' at --max-states {limit}' if limit else ' early'} ({' and '.join(stopped)}): "
                      "verdicts it did not settle are unknown, and no flip is reported for them")
     lines.append("")
     changed = [p for p in result["properties"] if p["change"] not in ("same", "unsettled")]
