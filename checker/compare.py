@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from detachcheck.checker.outputs.report import state_dict
+from detachcheck.checker.outputs.report import UNKNOWN, state_dict
 from detachcheck.checker.run import CheckResult
+
+UNSETTLED = "unsettled"
+"""A row where either side is `unknown` (its search was stopped): never reported as a flip."""
 
 
 def named_states(result: CheckResult) -> set[tuple[tuple[str, str], ...]]:
@@ -15,13 +18,19 @@ def named_states(result: CheckResult) -> set[tuple[tuple[str, str], ...]]:
 
 
 def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
-    """Verdict flips, counterexamples that vanish or appear, and the states gained and lost."""
+    """Verdict flips, counterexamples that vanish or appear, and the states gained and lost; a row
+    with an `unknown` side (a search stopped by --max-states) is `unsettled`, never a flip."""
     b = {p["id"]: p for p in base.report["properties"]}
     v = {p["id"]: p for p in variant.report["properties"]}
     rows = []
     for pid in b:
         old, new = b[pid], v[pid]
         change = "same"
+        if UNKNOWN in (old["verdict"], new["verdict"]):
+            rows.append({"id": pid, "kind": old["kind"], "base": old["verdict"], "variant": new["verdict"],
+                         "base_length": old["length"], "variant_length": new["length"], "change": UNSETTLED,
+                         "vanished": None, "appeared": None})
+            continue
         if old["verdict"] != new["verdict"]:
             change = "flips"
         elif old["length"] != new["length"] or _steps(old) != _steps(new):
@@ -34,6 +43,9 @@ def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
     return {
         "base": base.report["release"], "variant": variant.report["release"],
         "scenario": {k: base.report["scenario"][k] for k in ("volumes", "requests", "operator", "processes")},
+        "search": {"max_states": base.report["search"]["max_states"],
+                   "complete": {"base": base.report["search"]["complete"],
+                                "variant": variant.report["search"]["complete"]}},
         "properties": rows,
         "states": {"base": len(base_states), "variant": len(variant_states),
                    "gained": len(variant_states - base_states), "lost": len(base_states - variant_states)},

@@ -139,9 +139,10 @@ def add_likelihood(report: dict[str, Any], exploration: Exploration, lassos: dic
 
 
 def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,
-                selected: bool = False) -> str:
+                selected: bool = False, partial: bool = False) -> str:
     """`pike` at the default scenario, `pike-v2-r3` (`-operator`, `-detach-only`, `-selected` for a
-    run restricted with --property) otherwise, so a partial run never overwrites a full report."""
+    run restricted with --property, `-partial` for a search cut short) otherwise, so a partial run
+    never overwrites a full report."""
     stem = release if (volumes, requests) == DEFAULT_SIZE else f"{release}-v{volumes}-r{requests}"
     return stem + ("-operator" if operator else "") + ("" if processes else "-detach-only") + \
-        ("-selected" if selected else "")
+        ("-selected" if selected else "") + ("-partial" if partial else "")

@@ -23,6 +23,7 @@ from transitions import MachineError
 
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
 from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.outputs.files import write_atomic
 from detachcheck.checker.outputs.report import verdict
 from detachcheck.fsm.protocol import STEPS
 from detachcheck.fsm.releases import RELEASES, Release
@@ -244,8 +245,7 @@ def machine_class(releases: dict[str, Release] | None = None, sizes: tuple[tuple
         def fail(self, message: str) -> None:
             text = "\n".join([f"# {message}", *self.trace]) + "\n"
             if trace_dir is not None and current_build_context().is_final:
-                trace_dir.mkdir(parents=True, exist_ok=True)
-                (trace_dir / "hypothesis-failure.trace").write_text(text)
+                write_atomic(trace_dir / "hypothesis-failure.trace", text)
             raise AssertionError(f"{message}\ntrace (replay with `detachcheck replay`):\n{text}")
 
     for label in sorted({f"{s.name}:{o.name}" for s in STEPS for o in s.outcomes}):

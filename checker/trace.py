@@ -15,7 +15,9 @@ initial state (volume styles) on which the whole trace runs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from detachcheck.checker.engine.compile import CompiledModel, State, compile_system
@@ -30,9 +32,26 @@ HEADERS = ("release", "volumes", "requests", "start")
 START_STEPS = frozenset(s.name for s in STEPS if s.binds_volume)
 """Steps that start a request (its first step; it picks its volume there)."""
 KEYS = ("req", "vol")
+MAX_TRACE_BYTES = 1 << 20
+"""Traces are small: a larger file is refused (`replay /dev/zero` must not read forever)."""
+SHOWN = 60
+"""At most this many characters of a trace's own text are echoed in an error."""
+
+ReplayProgress = Callable[[int, int], None]
+"""Called as progress(steps replayed, steps in the trace) while a long trace replays."""
 
 
-class TraceError(Exception):
+def clip(text: str, limit: int = SHOWN) -> str:
+    """`text` cut to `limit` characters (with how much was cut), for error messages."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def _number(text: str) -> int | None:
+    """A plain decimal number (ASCII digits only: `²` is not 2), or None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
+class TraceError(ValueError):
     """An invalid trace or argument: the line (0 for none), why, and what was enabled there."""
 
     def __init__(self, line: int, reason: str, enabled: list[str] | None = None) -> None:
@@ -64,10 +83,26 @@ class Trace:
     steps: list[TraceStep] = field(default_factory=list)
 
 
+def read_trace(path: Path) -> str:
+    """A trace file's text (UTF-8, a byte-order mark allowed); TraceError(0, reason) when it cannot
+    be read, is not UTF-8 or is larger than MAX_TRACE_BYTES."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_TRACE_BYTES + 1)
+    except OSError as exc:
+        raise TraceError(0, exc.strerror or str(exc)) from None
+    if len(data) > MAX_TRACE_BYTES:
+        raise TraceError(0, f"larger than {MAX_TRACE_BYTES // 1024} KiB: not a trace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TraceError(0, "not UTF-8 text") from None
+
+
 def parse(text: str) -> Trace:
     """Parse trace text; TraceError on the first line that does not parse."""
     trace = Trace()
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -75,19 +110,21 @@ def parse(text: str) -> Trace:
         if sep and head.strip() in HEADERS and " " not in head.strip():
             if trace.steps:
                 raise TraceError(number, f"header '{head.strip()}' after the first step")
+            if head.strip() in trace.headers:
+                raise TraceError(number, f"header '{head.strip()}' given twice")
             trace.headers[head.strip()] = value.strip()
             continue
         words = line.split()
         name, _, outcome = words[0].partition(":")
         if not name or "=" in name or (outcome == "" and words[0].endswith(":")):
-            raise TraceError(number, f"cannot parse {line!r}: expected STEP[:OUTCOME] [KEY=VALUE ...]")
+            raise TraceError(number, f"cannot parse {clip(line)!r}: expected STEP[:OUTCOME] [KEY=VALUE ...]")
         keys: dict[str, str] = {}
         for word in words[1:]:
             key, eq, val = word.partition("=")
             if not eq or not key or not val:
-                raise TraceError(number, f"cannot parse {word!r}: expected KEY=VALUE")
+                raise TraceError(number, f"cannot parse {clip(word)!r}: expected KEY=VALUE")
             if key not in KEYS:
-                raise TraceError(number, f"unknown key {key!r} (keys: {', '.join(KEYS)})")
+                raise TraceError(number, f"unknown key {clip(key)!r} (keys: {', '.join(KEYS)})")
             if key in keys:
                 raise TraceError(number, f"key {key!r} given twice")
             keys[key] = val
@@ -99,15 +136,16 @@ def scenario(trace: Trace, release: str | None, volumes: int | None, requests: i
     """Release and size: options first, then headers, then the defaults (pike, 1, 2)."""
     name = release or trace.headers.get("release", "pike")
     if name not in RELEASES and name not in VARIANTS:
-        raise TraceError(0, f"unknown release {name!r} (choose from {', '.join([*RELEASES, *VARIANTS])})")
+        raise TraceError(0, f"unknown release {clip(name)!r} (choose from {', '.join([*RELEASES, *VARIANTS])})")
 
     def number(key: str, given: int | None, default: int, high: int) -> int:
         if given is not None:
             return given
         text = trace.headers.get(key, str(default))
-        if not text.isdigit() or not 1 <= int(text) <= high:
-            raise TraceError(0, f"header {key}: must be 1..{high}, got {text!r}")
-        return int(text)
+        value = _number(text)
+        if value is None or not 1 <= value <= high:
+            raise TraceError(0, f"header {key}: must be 1..{high}, got {clip(text)!r}")
+        return value
 
     return name, number("volumes", volumes, 1, MAX_VOLUMES), number("requests", requests, 2, MAX_REQUESTS)
 
@@ -170,11 +208,11 @@ def _match(model: CompiledModel, state: State, ts: TraceStep, started: list[str]
     declared = {(a.action.step.name, a.action.outcome.name) for a in model.actions}
     names = {n for n, _ in declared}
     if ts.step not in names:
-        raise TraceError(ts.line, f"unknown step {ts.step!r} in {model.system.release.name}",
+        raise TraceError(ts.line, f"unknown step {clip(ts.step)!r} in {model.system.release.name}",
                          _labels(enabled_here(model, state, started)))
     if (ts.step, ts.outcome) not in declared:
         outcomes = sorted(o for n, o in declared if n == ts.step)
-        raise TraceError(ts.line, f"{ts.step} has no outcome {ts.outcome!r} (outcomes: {', '.join(outcomes)})",
+        raise TraceError(ts.line, f"{ts.step} has no outcome {clip(ts.outcome)!r} (outcomes: {', '.join(outcomes)})",
                          _labels(enabled_here(model, state, started)))
     here = enabled_here(model, state, started)
     matches = []
@@ -191,7 +229,7 @@ def _match(model: CompiledModel, state: State, ts: TraceStep, started: list[str]
         # a new request about one volume: idle requests are alike, take the lowest
         matches = [min(starts, key=lambda m: int(dict(model.actions[m[0]].action.keys)["req"]))]
     if not matches:
-        raise TraceError(ts.line, f"{ts.step}:{ts.outcome}{''.join(f' {k}={v}' for k, v in ts.keys.items())} "
+        raise TraceError(ts.line, f"{ts.step}:{ts.outcome}{''.join(f' {k}={clip(v)}' for k, v in ts.keys.items())} "
                                   "is not enabled here", _labels(here))
     if len({succ for _, succ in matches}) > 1:
         labels = sorted({lbl for ai, succ, lbl in here if (ai, succ) in matches})
@@ -203,11 +241,12 @@ def _match(model: CompiledModel, state: State, ts: TraceStep, started: list[str]
 def _vol_key(model: CompiledModel, ts: TraceStep) -> None:
     vol = ts.keys.get("vol")
     if vol is not None and vol != ROOT_ID and vol not in model.system.data_volume_ids:
-        raise TraceError(ts.line, f"vol={vol}: the scenario has data volumes "
+        raise TraceError(ts.line, f"vol={clip(vol)}: the scenario has data volumes "
                                   f"{', '.join(model.system.data_volume_ids)} (and root)")
     req = ts.keys.get("req")
-    if req is not None and not (req.isascii() and req.isdigit() and int(req) >= 1):
-        raise TraceError(ts.line, f"req={req}: requests are numbered 1, 2, ... in the order they start")
+    number = None if req is None else _number(req)
+    if req is not None and (number is None or number < 1):
+        raise TraceError(ts.line, f"req={clip(req)}: requests are numbered 1, 2, ... in the order they start")
 
 
 def _initials(model: CompiledModel, trace: Trace) -> list[State]:
@@ -221,20 +260,23 @@ def _initials(model: CompiledModel, trace: Trace) -> list[State]:
         label, eq, value = pair.partition("=")
         index = next((i for i, slot in enumerate(slots) if slot.label == label), None)
         if not eq or index is None or value not in slots[index].values:
-            raise TraceError(0, f"header start: cannot use {pair!r} (e.g. style[1]=attachment_id)")
+            raise TraceError(0, f"header start: cannot use {clip(pair)!r} (e.g. style[1]=attachment_id)")
         wanted[index] = value
     found = [init for init in model.initials
              if all(slots[i].values[init[i]] == v for i, v in wanted.items())]
     if not found:
-        raise TraceError(0, f"header start: {text!r} is not an initial state of this release")
+        raise TraceError(0, f"header start: {clip(text)!r} is not an initial state of this release")
     return found
 
 
-def _run_from(model: CompiledModel, init: State, trace: Trace) -> tuple[list[State], list[int]]:
+def _run_from(model: CompiledModel, init: State, trace: Trace,
+              progress: ReplayProgress | None = None) -> tuple[list[State], list[int]]:
     """States and action indices of the trace from one initial state (TraceError if it stops)."""
     states, actions = [init], []
     started: list[str] = []
-    for ts in trace.steps:
+    for n, ts in enumerate(trace.steps):
+        if progress is not None and n % 256 == 0:
+            progress(n, len(trace.steps))
         _vol_key(model, ts)
         ai, succ = _match(model, states[-1], ts, started)
         action = model.actions[ai].action
@@ -247,7 +289,7 @@ def _run_from(model: CompiledModel, init: State, trace: Trace) -> tuple[list[Sta
 
 
 def replay(text: str, release: str | None = None, volumes: int | None = None, requests: int | None = None,
-           properties: tuple[Property, ...] | None = None) -> Replay:
+           properties: tuple[Property, ...] | None = None, progress: ReplayProgress | None = None) -> Replay:
     """Run a trace; TraceError (with the enabled steps) when a line is invalid or not enabled."""
     trace = parse(text)
     name, vols, reqs = scenario(trace, release, volumes, requests)
@@ -257,7 +299,7 @@ def replay(text: str, release: str | None = None, volumes: int | None = None, re
     best: TraceError | None = None
     for init in _initials(model, trace):
         try:
-            states, actions = _run_from(model, init, trace)
+            states, actions = _run_from(model, init, trace, progress)
             break
         except TraceError as err:
             if best is None or err.line > best.line:

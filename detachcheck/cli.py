@@ -6,12 +6,14 @@ Bad input gets one line on stderr and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -20,18 +22,31 @@ from detachcheck import __version__
 from detachcheck.checker.compare import compare
 from detachcheck.checker.engine.explore import Progress as ProgressCallback
 from detachcheck.checker.fuzz import fuzz
-from detachcheck.checker.outputs.diagrams import write_diagrams
+from detachcheck.checker.outputs.diagrams import graphviz_missing, write_diagrams
+from detachcheck.checker.outputs.files import OutputError, check_dir, check_file, write_atomic
 from detachcheck.checker.outputs.html import to_html
+from detachcheck.checker.outputs.junit import junit_xml
 from detachcheck.checker.outputs.matrix import build_matrix, matrix_markdown, matrix_table
 from detachcheck.checker.outputs.render import compare_text, print_text, replay_data, replay_text, to_json, to_markdown
-from detachcheck.checker.outputs.report import FAILING, failing
-from detachcheck.checker.outputs.summary import update_readme
+from detachcheck.checker.outputs.report import FAILING, UNKNOWN
+from detachcheck.checker.outputs.summary import read_readme, update_readme
 from detachcheck.checker.run import CheckResult, report_stem, run_check
-from detachcheck.checker.trace import TraceError, replay, to_trace
+from detachcheck.checker.stateful import Stats
+from detachcheck.checker.trace import TraceError, read_trace, replay, to_trace
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from detachcheck.fsm.variants import VARIANTS
+from detachcheck.listing import (
+    properties_data,
+    properties_table,
+    releases_data,
+    releases_table,
+    switches_table,
+    variants_epilog,
+    variants_table,
+)
 from detachcheck.properties import all_properties
+from detachcheck.terminal import Delayed, deliver, error, stdout_console, warn
 
 FORMATS = ("text", "markdown", "json")
 ALL = "all"
@@ -41,7 +56,15 @@ class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        """Like argparse's, but a closed or full stdout is an error (argparse ignores it)."""
+        if not message:
+            return
+        if file is None:  # the stream (stdout for --help and --version) is closed
+            raise OSError(errno.EBADF, "it is closed")
+        file.write(message)
 
 
 def _bounded(name: str, low: int, high: int | None) -> type:
@@ -54,6 +77,18 @@ def _bounded(name: str, low: int, high: int | None) -> type:
             span = f"{low}..{high}" if high is not None else f">= {low}"
             raise argparse.ArgumentTypeError(f"{name} must be {span}, got {value}")
         return value
+    parse.__name__ = name
+    return parse  # type: ignore[return-value]
+
+
+def _path(name: str) -> type:
+    """A path option that refuses '' (which would mean the current directory) and NUL characters."""
+    def parse(text: str) -> Path:
+        if not text:
+            raise argparse.ArgumentTypeError(f"{name} must not be empty")
+        if "\0" in text:
+            raise argparse.ArgumentTypeError(f"{name} must not contain a NUL character")
+        return Path(text)
     parse.__name__ = name
     return parse  # type: ignore[return-value]
 
@@ -75,53 +110,77 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> OneLineParser:
     """The argument parser for every subcommand."""
     parser = OneLineParser(prog="detachcheck",
-                           description="Model-check the Nova/Cinder volume-detach protocol.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+                           description="Model-check the Nova/Cinder volume-detach protocol.",
+                           epilog="Exit status: 0 the command ran; 1 a violation (check --strict, replay) or a "
+                                  "fuzz failure; 2 bad input or an output that cannot be written (one line on "
+                                  "stderr); 3 an internal error (a bug, one line on stderr).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
 
     check = sub.add_parser("check", help="explore every reachable state and check the properties")
-    check.add_argument("--release", default="pike", choices=[*RELEASES, ALL],
-                       help="Nova release to model, or 'all' for the matrix (default: pike)")
+    check.add_argument("--release", default="pike", choices=[*RELEASES, ALL], metavar="NAME",
+                       help="Nova release to model, or 'all' for the matrix (default: pike; "
+                            "see `detachcheck releases`)")
     check.add_argument("--property", dest="properties", action="append", metavar="ID",
                        choices=[p.id for p in all_properties()],
-                       help="check only this property (repeatable; default: all)")
+                       help="check only this property and its witness (repeatable; default: all; "
+                            "see `detachcheck properties`)")
     _scenario_options(check)
-    check.add_argument("--reports", type=Path, default=Path("reports"),
-                       help="directory for <release>.md and .json (default: reports)")
+    check.add_argument("--reports", type=_path("--reports"), default=Path("reports"), metavar="DIR",
+                       help="directory for <release>.md, .json, .html and traces/ (default: reports)")
+    check.add_argument("--junit-xml", type=_path("--junit-xml"), default=None, metavar="FILE",
+                       help="also write JUnit XML: one test case per release and property")
     check.add_argument("--strict", action="store_true",
-                       help="exit 1 when a property is violated or a witness is not found")
+                       help="exit 1 when a property is violated or unknown, or a witness is not found")
 
-    cmp = sub.add_parser("compare", help="check a release and a variant (a fix) and show what changes")
+    cmp = sub.add_parser("compare", help="check a release and a variant (a fix) and show what changes",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=variants_epilog())
     choices = [*RELEASES, *VARIANTS]
-    cmp.add_argument("base", choices=choices, metavar="BASE", help=f"one of: {', '.join(choices)}")
-    cmp.add_argument("variant", choices=choices, metavar="VARIANT", help="a release or a variant")
+    cmp.add_argument("base", choices=choices, metavar="BASE", help="a release or a variant (listed below)")
+    cmp.add_argument("variant", choices=choices, metavar="VARIANT", help="a release or a variant (listed below)")
     _scenario_options(cmp)
 
     rep = sub.add_parser("replay", help="run a trace of protocol steps and show what each step changed")
-    rep.add_argument("trace", type=Path, help="trace file (see README: one STEP[:OUTCOME] [KEY=VALUE ...] a line)")
-    rep.add_argument("--release", choices=[*RELEASES, *VARIANTS], default=None,
-                     help="overrides the trace's release header")
-    rep.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=None)
-    rep.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=None)
-    rep.add_argument("--format", default="text", choices=("text", "json"))
+    rep.add_argument("trace", type=_path("TRACE"), metavar="TRACE",
+                     help="trace file (UTF-8, at most 1 MiB; one STEP[:OUTCOME] [KEY=VALUE ...] a line; see README)")
+    rep.add_argument("--release", choices=[*RELEASES, *VARIANTS], default=None, metavar="NAME",
+                     help="release or variant; overrides the trace's release header (default: the header, or pike)")
+    rep.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=None,
+                     help=f"data volumes (1..{MAX_VOLUMES}); overrides the trace's header (default: the header, or 1)")
+    rep.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=None,
+                     help=f"detach requests (1..{MAX_REQUESTS}); overrides the trace's header "
+                          "(default: the header, or 2)")
+    rep.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default: text)")
 
     fuzz = sub.add_parser("fuzz", help="Hypothesis stateful testing of a release, cross-checked with the explorer")
-    fuzz.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS, ALL])
-    fuzz.add_argument("--examples", type=_bounded("--examples", 1, None), default=200)
-    fuzz.add_argument("--steps", type=_bounded("--steps", 1, None), default=50, help="steps per example")
+    fuzz.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS, ALL], metavar="NAME",
+                      help="release or variant to drive, or 'all' to draw among the releases (default: pike)")
+    fuzz.add_argument("--examples", type=_bounded("--examples", 1, None), default=200,
+                      help="random interleavings to run (default: 200)")
+    fuzz.add_argument("--steps", type=_bounded("--steps", 1, None), default=50,
+                      help="protocol steps per interleaving (default: 50)")
     fuzz.add_argument("--volumes", type=_bounded("--volumes", 1, 2), default=None,
                       help="data volumes (default: drawn from 1..2)")
     fuzz.add_argument("--requests", type=_bounded("--requests", 1, 2), default=None,
                       help="racing requests (default: drawn from 1..2)")
     fuzz.add_argument("--derandomize", action="store_true", help="a fixed, reproducible run (default: random)")
-    fuzz.add_argument("--reports", type=Path, default=Path("reports"), help="where a failing trace is saved")
+    fuzz.add_argument("--reports", type=_path("--reports"), default=Path("reports"), metavar="DIR",
+                      help="a failing trace is saved under DIR/fuzz/<release>/ (default: reports)")
 
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
-    readme.add_argument("--path", type=Path, default=Path("README.md"))
+    readme.add_argument("--path", type=_path("--path"), default=Path("README.md"), metavar="FILE",
+                        help="the README whose findings block is rewritten (default: README.md)")
 
     diagrams = sub.add_parser("diagrams", help="write each lifecycle's .dot and .svg")
-    diagrams.add_argument("--out", type=Path, default=Path("diagrams"))
-    diagrams.add_argument("--no-svg", action="store_true", help="write only the .dot files")
+    diagrams.add_argument("--out", type=_path("--out"), default=Path("diagrams"), metavar="DIR",
+                          help="directory for the diagrams (default: diagrams)")
+    diagrams.add_argument("--no-svg", action="store_true", help="write only the .dot files (no Graphviz needed)")
+
+    props = sub.add_parser("properties", help="list the properties: id, kind and meaning")
+    props.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default: text)")
+    rels = sub.add_parser("releases", help="list the releases (version, switches) and the variants")
+    rels.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default: text)")
     return parser
 
 
@@ -140,7 +199,7 @@ class _Display:
 
         def update(states: int, transitions: int, depth: int) -> None:
             if not self.bar.live.is_started:
-                if time.perf_counter() - self.start < 1.0:
+                if time.perf_counter() - self.start < 1.0 or not self.bar.console.is_terminal:
                     return
                 self.bar.start()
             self.bar.update(self.task, description=f"{self.label}: {states} states, {transitions} transitions, "
@@ -148,7 +207,9 @@ class _Display:
         return update
 
     def stop(self) -> None:
-        self.bar.stop()
+        # Progress.stop() also prints a newline on a non-interactive console: stop the live display only.
+        if self.bar.live.is_started:
+            self.bar.live.stop()
 
 
 def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None) -> CheckResult:
@@ -158,12 +219,39 @@ def _run(args: argparse.Namespace, name: str, display: _Display, properties: lis
                      display.callback(name), args.operator, variant, not args.detach_only)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+def strict_failures(report: dict[str, Any]) -> list[str]:
+    """What --strict refuses: properties violated, not witnessed or unknown, and vacuous passes."""
+    return [p["id"] for p in report["properties"] if p["verdict"] in (*FAILING, UNKNOWN) or p.get("vacuous")]
+
+
+def _write_reports(args: argparse.Namespace, names: list[str], results: list[CheckResult]) -> list[str]:
+    """Every report file (each written atomically); the stems used."""
+    selected = bool(args.properties)
+    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected,
+                         partial=not r.report["search"]["complete"]) for n, r in zip(names, results, strict=True)]
+    for stem, result in zip(stems, results, strict=True):
+        report = result.report
+        write_atomic(args.reports / f"{stem}.md", to_markdown(report))
+        write_atomic(args.reports / f"{stem}.json", to_json(report))
+        write_atomic(args.reports / f"{stem}.html", to_html(report))
+        shutil.rmtree(args.reports / "traces" / stem, ignore_errors=True)  # no stale traces
+        for entry in [*report["properties"], *report["incidents"]]:
+            if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
+                write_atomic(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
+    if args.release == ALL:
+        partial = any(not r.report["search"]["complete"] for r in results)
+        mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected,
+                            partial=partial)
+        matrix = build_matrix([r.report for r in results], stems)
+        write_atomic(args.reports / f"{mstem}.md", matrix_markdown(matrix))
+        write_atomic(args.reports / f"{mstem}.json", to_json(matrix))
+    return stems
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    check_dir(args.reports)  # before the search, not after it
+    if args.junit_xml is not None:
+        check_file(args.junit_xml, "JUnit XML")
     names = list(RELEASES) if args.release == ALL else [args.release]
     display = _Display(Console(stderr=True))
     results: list[CheckResult] = []
@@ -172,135 +260,165 @@ def cmd_check(args: argparse.Namespace) -> int:
             results.append(_run(args, name, display, args.properties))
     finally:
         display.stop()
-    selected = bool(args.properties)
-    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected) for n in names]
+    stems = _write_reports(args, names, results)
+    if (missing := graphviz_missing()) is not None:
+        warn(f"{missing}; the HTML reports have no diagrams")
     reports = [r.report for r in results]
-    try:
-        for stem, report in zip(stems, reports, strict=True):
-            _write(args.reports / f"{stem}.md", to_markdown(report))
-            _write(args.reports / f"{stem}.json", to_json(report))
-            _write(args.reports / f"{stem}.html", to_html(report))
-            shutil.rmtree(args.reports / "traces" / stem, ignore_errors=True)  # no stale traces
-            for entry in [*report["properties"], *report["incidents"]]:
-                if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
-                    _write(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
+    if args.junit_xml is not None:
+        write_atomic(args.junit_xml, junit_xml(reports))
+    code = 1 if args.strict and any(strict_failures(r) for r in reports) else 0
+
+    def show() -> None:
+        console = stdout_console()
         if args.release == ALL:
-            matrix = build_matrix(reports, stems)
-            mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected)
-            _write(args.reports / f"{mstem}.md", matrix_markdown(matrix))
-            _write(args.reports / f"{mstem}.json", to_json(matrix))
-    except OSError as exc:
-        print(f"detachcheck: error: cannot write reports to {args.reports}: {exc.strerror}", file=sys.stderr)
-        return 2
-    console = Console()
-    console = Console(width=max(console.width, 160 if args.release == ALL else 100))  # never cut a property id
-    if args.release == ALL:
-        out: Any = build_matrix(reports, stems)
-        if args.format == "json":
-            sys.stdout.write(to_json(out))
+            out: Any = build_matrix(reports, stems)
+            if args.format == "json":
+                sys.stdout.write(to_json(out))
+            elif args.format == "markdown":
+                sys.stdout.write(matrix_markdown(out))
+            else:
+                console.print(matrix_table(out, console.width))
+                console.print(f"seconds: {sum(r.seconds for r in results):.2f}  reports in {args.reports}/",
+                              markup=False)
+        elif args.format == "json":
+            sys.stdout.write(to_json(reports[0]))
         elif args.format == "markdown":
-            sys.stdout.write(matrix_markdown(out))
+            sys.stdout.write(to_markdown(reports[0]))
         else:
-            console.print(matrix_table(out))
-            console.print(f"seconds: {sum(r.seconds for r in results):.2f}  reports in {args.reports}/")
-    elif args.format == "json":
-        sys.stdout.write(to_json(reports[0]))
-    elif args.format == "markdown":
-        sys.stdout.write(to_markdown(reports[0]))
-    else:
-        print_text(reports[0], results[0].seconds, console)
-    return 1 if args.strict and any(failing(r) for r in reports) else 0
+            print_text(reports[0], results[0].seconds, console)
+    return deliver(code, show)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.base == args.variant:
-        print("detachcheck: error: BASE and VARIANT are the same: nothing to compare", file=sys.stderr)
-        return 2
+        return error("BASE and VARIANT are the same: nothing to compare")
     display = _Display(Console(stderr=True))
     try:
         base, variant = _run(args, args.base, display), _run(args, args.variant, display)
     finally:
         display.stop()
     result = compare(base, variant)
-    if args.format == "json":
-        sys.stdout.write(to_json(result))
-    else:
-        compare_text(result, Console(), markdown=args.format == "markdown")
-    return 0
+
+    def show() -> None:
+        if args.format == "json":
+            sys.stdout.write(to_json(result))
+        else:
+            compare_text(result, stdout_console(), markdown=args.format == "markdown")
+    return deliver(0, show)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     try:
-        text = args.trace.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        print(f"detachcheck: error: cannot read {args.trace}: {reason}", file=sys.stderr)
-        return 2
-    try:
-        result = replay(text, args.release, args.volumes, args.requests)
+        text = read_trace(args.trace)
     except TraceError as err:
-        print(f"detachcheck: error: {args.trace}: {err}", file=sys.stderr)
-        if err.enabled:
-            print("enabled here: " + "; ".join(err.enabled), file=sys.stderr)
-        return 2
-    if args.format == "json":
-        sys.stdout.write(to_json(replay_data(result)))
-    else:
-        replay_text(result, Console())
-    return 1 if result.violations else 0
+        return error(f"cannot read {args.trace}: {err.reason}")
+    try:
+        with Delayed("replaying", total=1) as bar:
+            result = replay(text, args.release, args.volumes, args.requests,
+                            progress=lambda done, total: bar.update(done, f"replaying {done} of {total} steps"))
+    except TraceError as err:
+        enabled = f"; enabled here: {'; '.join(err.enabled)}" if err.enabled else ""
+        return error(f"{args.trace}: {err}{enabled}")
+
+    def show() -> None:
+        if args.format == "json":
+            sys.stdout.write(to_json(replay_data(result)))
+        else:
+            replay_text(result, stdout_console())
+    return deliver(1 if result.violations else 0, show)
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    result = fuzz(args.release, args.examples, args.steps, args.volumes, args.requests, args.derandomize,
-                  args.reports)
-    console = Console()
+    check_dir(args.reports, "fuzz traces")
+    with Delayed("fuzzing", total=args.examples) as bar:
+        def progress(stats: Stats) -> None:
+            bar.update(stats.examples, f"fuzzing {args.release}: {stats.steps} steps, {len(stats.states)} states")
+        result = fuzz(args.release, args.examples, args.steps, args.volumes, args.requests, args.derandomize,
+                      args.reports, progress)
     s = result.stats
-    console.print(f"{result.release}: {s.examples} runs (examples, and replays while shrinking), {s.steps} steps, "
-                  f"{len(s.states)} distinct states, "
-                  f"{len(s.outcomes)} step outcomes exercised, {result.seconds:.1f} s "
-                  f"({s.steps / max(result.seconds, 1e-9):,.0f} steps/s)", markup=False, highlight=False)
-    console.print("exercised: " + ", ".join(sorted(s.outcomes)), markup=False, highlight=False)
-    if result.never:
-        console.print("never exercised: " + ", ".join(result.never), markup=False, highlight=False)
-    if result.failure:
-        console.print(result.failure, markup=False, highlight=False, style="red")
-        console.print(f"trace saved: {result.trace}", markup=False)
-        return 1
-    return 0
+    if s.steps == 0:
+        warn("no protocol step was exercised: nothing was tested (raise --examples or --steps)")
+
+    def show() -> None:
+        console = stdout_console()
+        console.print(f"{result.release}: {s.examples} runs (examples, and replays while shrinking), {s.steps} "
+                      f"steps, {len(s.states)} distinct states, {len(s.outcomes)} step outcomes exercised, "
+                      f"{result.seconds:.1f} s ({s.steps / max(result.seconds, 1e-9):,.0f} steps/s)",
+                      markup=False, highlight=False)
+        console.print("exercised: " + (", ".join(sorted(s.outcomes)) or "nothing"), markup=False, highlight=False)
+        if result.never:
+            console.print("never exercised: " + ", ".join(result.never), markup=False, highlight=False)
+        if result.failure:
+            console.print(result.failure, markup=False, highlight=False, style="red")
+            console.print(f"trace saved: {result.trace}", markup=False)
+    return deliver(1 if result.failure else 0, show)
 
 
 def cmd_readme(args: argparse.Namespace) -> int:
+    try:
+        read_readme(args.path)  # before nine checks, not after them
+    except ValueError as exc:
+        return error(str(exc))
+    check_file(args.path, "the README")
     reports = [run_check(name).report for name in RELEASES]
     try:
         changed = update_readme(args.path, reports)
-    except (OSError, ValueError) as exc:
-        print(f"detachcheck: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{args.path}: findings {'updated' if changed else 'unchanged'}")
-    return 0
+    except ValueError as exc:
+        return error(str(exc))
+    return deliver(0, lambda: print(f"{args.path}: findings {'updated' if changed else 'unchanged'}"))
 
 
 def cmd_diagrams(args: argparse.Namespace) -> int:
-    try:
-        written = write_diagrams(args.out, svg=not args.no_svg)
-    except OSError as exc:
-        print(f"detachcheck: error: cannot write diagrams to {args.out}: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
+    check_dir(args.out, "diagrams")
+    if not args.no_svg and (missing := graphviz_missing()) is not None:
+        return error(f"{missing}, or use --no-svg for the .dot files only")
+    written = write_diagrams(args.out, svg=not args.no_svg)
+    return deliver(0, lambda: print(f"wrote {len(written)} files to {args.out}"))
+
+
+def cmd_properties(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        return deliver(0, lambda: sys.stdout.write(to_json(properties_data())))
+    return deliver(0, lambda: stdout_console().print(properties_table()))
+
+
+def cmd_releases(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        return deliver(0, lambda: sys.stdout.write(to_json(releases_data())))
+
+    def show() -> None:
+        console = stdout_console()
+        console.print(releases_table())
+        console.print(switches_table())
+        console.print(variants_table())
+    return deliver(0, show)
+
+
+COMMANDS = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
+            "replay": cmd_replay, "fuzz": cmd_fuzz, "properties": cmd_properties, "releases": cmd_releases}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `detachcheck` console script."""
-    args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
-                "replay": cmd_replay, "fuzz": cmd_fuzz}
+    """Entry point of the `detachcheck` console script: returns the exit status, never raises."""
     try:
-        return commands[args.command](args)
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (already one line on stderr)
+        code = exc.code if isinstance(exc.code, int) else 2
+        return deliver(code, lambda: None)
+    except OSError as exc:  # --help or --version to a closed or full stdout
+        return error(f"cannot write to standard output: {exc.strerror or exc}")
+    try:
+        return COMMANDS[args.command](args)
+    except OutputError as exc:
+        return error(str(exc))
     except KeyboardInterrupt:
-        print("detachcheck: interrupted", file=sys.stderr)
+        error("interrupted")
         return 130
-    except BrokenPipeError:  # e.g. `detachcheck check --format json | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # a reader on stderr that left
         return 0
-
+    except Exception as exc:  # a bug: still one line, and the way to see more
+        if os.environ.get("DETACHCHECK_TRACEBACK"):
+            raise
+        error(f"internal error: {type(exc).__name__}: {exc} (a bug: please report it; "
+              "DETACHCHECK_TRACEBACK=1 shows the traceback)")
+        return 3

@@ -238,7 +238,8 @@ _COMPUTE_BDM_GONE = Outcome(
     note="a racing detach destroyed the BDM after this request passed the API")
 
 COMPUTE_DETACH_LIVE = Step(
-    name="compute.detach_live", duration=SLOW, actor="nova-compute", at=(r.AT_COMPUTE,), needs_service=True, lock="detach_lock",
+    name="compute.detach_live", duration=SLOW,
+    actor="nova-compute", at=(r.AT_COMPUTE,), needs_service=True, lock="detach_lock",
     cite=f"{_DRIVER_CHAIN} -> nova/virt/libvirt/guest.py Guest.detach_device_with_retry "
          "(first attempt: CONFIG|LIVE in one call; CONFIG only if the domain is not running) @ pike",
     when={_EVENTS: False},
@@ -335,7 +336,8 @@ _WAIT_GONE = {"disk": _GONE}
 _DDF = "DeviceDetachFailed: Unable to detach from guest transient domain."
 
 COMPUTE_WAIT_AND_RETRY_DETACH = Step(
-    name="compute.wait_and_retry_detach", duration=SLOW, actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
+    name="compute.wait_and_retry_detach", duration=SLOW,
+    actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
     lock="detach_lock", when={_EVENTS: False},
     cite="nova/virt/libvirt/guest.py Guest.detach_device_with_retry._do_wait_and_retry_detach "
          "(RetryDecorator max_retry_count=7: re-reads the XML, live-only retry) @ pike",
@@ -350,7 +352,8 @@ COMPUTE_WAIT_AND_RETRY_DETACH = Step(
                 note="the guest's ack lands between the XML re-read and the live-only retry", when={_SKIP: True}),
         Outcome("timeout", r.ROLLING_BACK, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES},
                 fires=(("disk", "detach_live"),), fault=True, from_guest=True, raises=_DDF, handling=_ROLLS,
-                note="the guest never acknowledged within the retries (about 56 s; 270 s from 23.0.0)", when={_ROLL: True}),
+                note="the guest never acknowledged within the retries (about 56 s; 270 s from 23.0.0)",
+                when={_ROLL: True}),
         Outcome("timeout", r.ABORTED, requires={"instance": (ACTIVE,), "disk": d.LIVE_STATES},
                 fires=(("disk", "detach_live"),), fault=True, from_guest=True, raises=_DDF,
                 handling="driver_detach's DeviceDetachFailed branch logs 'Guest refused to detach volume' "
@@ -365,7 +368,8 @@ COMPUTE_WAIT_AND_RETRY_DETACH = Step(
 )
 
 COMPUTE_WAIT_FOR_EVENT = Step(
-    name="compute.wait_and_retry_detach", duration=SLOW, actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
+    name="compute.wait_and_retry_detach", duration=SLOW,
+    actor="nova-compute", at=(r.UNPLUG_REQUESTED,), needs_service=True,
     lock="detach_lock", when={_EVENTS: True},
     cite="nova/virt/libvirt/driver.py LibvirtDriver._detach_from_live_with_retry "
          "([libvirt]device_detach_attempts=8, device_detach_timeout=20 s each) @ wallaby-eom",
@@ -577,14 +581,16 @@ COMPUTE_START = Step(
 )
 
 COMPUTE_HARD_REBOOT = Step(
-    name="compute.hard_reboot", duration=PROCESS, actor="nova-compute", scope=INSTANCE, needs_service=True, lock="reboot_lock",
+    name="compute.hard_reboot", duration=PROCESS,
+    actor="nova-compute", scope=INSTANCE, needs_service=True, lock="reboot_lock",
     cite="nova/compute/manager.py ComputeManager.reboot_instance -> nova/virt/libvirt/driver.py "
          "LibvirtDriver._hard_reboot (XML rebuilt from block_device_info) @ pike",
     outcomes=_rebuild_outcomes(_HOST, "hard_reboot"),
 )
 
 COMPUTE_SHELVE_OFFLOAD_GA = Step(
-    name="compute.shelve_offload", duration=PROCESS, actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
+    name="compute.shelve_offload", duration=PROCESS,
+    actor="nova-compute", scope=INSTANCE, needs_service=True, lock="always",
     when={"shelve_offload_terminates_connections": False},
     cite="nova/compute/manager.py ComputeManager.shelve_instance -> _shelve_offload_instance -> "
          "driver.destroy only: no Cinder call at all (LP#1547142, fixed in 15.1.0 / 16.0.1) @ pike",

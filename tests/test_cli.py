@@ -84,7 +84,7 @@ def test_max_states_reports_unknown_not_holds(tmp_path, capsys):
     assert main(["check", "--max-states", "20", "--reports", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "search stopped at --max-states 20" in out
-    report = json.loads((tmp_path / "pike.json").read_text())
+    report = json.loads((tmp_path / "pike-partial.json").read_text())
     assert report["search"]["complete"] is False
     verdicts = {p["id"]: p["verdict"] for p in report["properties"]}
     assert verdicts["root_volume_never_detached"] == "unknown"

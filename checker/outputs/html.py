@@ -8,7 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from detachcheck.checker.likelihood import short
-from detachcheck.checker.outputs.diagrams import lifecycles
+from detachcheck.checker.outputs.diagrams import graphviz_missing, lifecycles
 from detachcheck.checker.outputs.render import TEMPLATE_DIR
 from detachcheck.checker.outputs.sequence import inline, svg
 
@@ -36,7 +36,16 @@ def lifecycle_svgs(release: str) -> list[tuple[str, Markup]]:
     return out
 
 
+def _not_drawn(reason: str) -> Markup:
+    return Markup('<p class="no-graphviz">Not drawn: ') + _code(reason) + Markup(
+        ". The Markdown report has the same sequence diagrams as Mermaid.</p>")
+
+
 def to_html(report: dict[str, Any]) -> str:
-    """The report as one HTML page."""
+    """The report as one HTML page (without the Graphviz drawings, saying why, when `dot` is missing)."""
+    if (missing := graphviz_missing()) is not None:
+        return _ENV.get_template("report.html.j2").render(
+            r=report, sequence=lambda p: _not_drawn(missing), lifecycles=[("not drawn", _not_drawn(missing))],
+            short=short)
     return _ENV.get_template("report.html.j2").render(
         r=report, sequence=lambda p: Markup(svg(p)), lifecycles=lifecycle_svgs(report["release"]["name"]), short=short)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from detachcheck.checker.outputs.report import FAILING
@@ -34,7 +35,7 @@ def build_matrix(reports: list[dict[str, Any]], stems: list[str]) -> dict[str, A
     first = reports[0]
     rows = []
     for i, prop in enumerate(first["properties"]):
-        rows.append({"id": prop["id"], "kind": prop["kind"],
+        rows.append({"id": prop["id"], "kind": prop["kind"], "meaning": prop["meaning"],
                      "cells": [{"verdict": "holds (vacuous)" if r["properties"][i]["vacuous"]
                                 else r["properties"][i]["verdict"], "length": r["properties"][i]["length"],
                                 "likelihood": _likely(r["properties"][i])}
@@ -65,37 +66,56 @@ def matrix_markdown(m: dict[str, Any]) -> str:
              "narrow window — a slow step or a whole process inside one nova-api request — the length of the "
              "shortest path that needs none, or `narrow window only`).", ""]
     head = " | ".join(f"[{r['name']}]({r['report']})" for r in m["releases"])
-    lines += [f"| property | kind | {head} |", "|---|---|" + "---|" * len(m["releases"])]
+    lines += [f"| property | kind | meaning | {head} |", "|---|---|---|" + "---|" * len(m["releases"])]
     for row in m["properties"]:
-        lines.append(f"| `{row['id']}` | {row['kind']} | " + " | ".join(cell(c) for c in row["cells"]) + " |")
+        lines.append(f"| `{row['id']}` | {row['kind']} | {row.get('meaning', '')} | "
+                     + " | ".join(cell(c) for c in row["cells"]) + " |")
     for row in m["incidents"]:
-        lines.append(f"| `{row['id']}` | incident | " + " | ".join(cell(c) for c in row["cells"]) + " |")
-    lines.append("| states | | " + " | ".join(str(r["states"]) for r in m["releases"]) + " |")
+        lines.append(f"| `{row['id']}` | incident | | " + " | ".join(cell(c) for c in row["cells"]) + " |")
+    lines.append("| states | | | " + " | ".join(str(r["states"]) for r in m["releases"]) + " |")
     return "\n".join(lines) + "\n"
 
 
-def matrix_table(m: dict[str, Any]) -> Table:
-    """The same matrix for the terminal."""
-    table = Table(title="release-by-property matrix (shortest counterexample length; /N: the shortest path with no "
-                        "narrow window takes N steps; narrow: only narrow-window paths)")
-    table.add_column("property")
-    for r in m["releases"]:
-        table.add_column(r["name"], justify="center")
-    for row in [*m["properties"], *m["incidents"]]:
-        cells = []
-        for c in row["cells"]:
-            text = str(c["length"]) if c["length"] is not None else ""
-            lk = c.get("likelihood")
-            text += f"/{lk}" if isinstance(lk, int) else (" narrow" if lk == "narrow window only" else "")
-            if c["verdict"] in FAILING:
-                cells.append(f"[red]✗ {text}[/red]")
-            elif c["verdict"] in ("holds", "unreachable"):
-                cells.append("[green]✓[/green]")
-            elif c["verdict"] == "holds (vacuous)":
-                cells.append("[yellow]✓ vacuous[/yellow]")
-            elif c["verdict"] in ("witnessed", "reached"):
-                cells.append(f"[yellow]● {text}[/yellow]" if row.get("kind") is None else f"[green]● {text}[/green]")
-            else:
-                cells.append("?")
-        table.add_row(row["id"], *cells)
+LEGEND = ("✗ N violated or not witnessed (N: shortest counterexample, in steps); ✓ holds (incidents: unreachable); "
+          "✓ vacuous (✓*): holds, but its witness is never reached; ● N witnessed (incidents: reached in N steps); "
+          "? unknown: the search stopped before settling it; N/L: the shortest path with no narrow window takes L "
+          "steps; N~: only narrow-window paths")
+"""What the terminal matrix's symbols mean (printed under it)."""
+
+
+def _symbol(c: dict[str, Any], incident: bool, compact: bool) -> str:
+    text = str(c["length"]) if c["length"] is not None else ""
+    lk = c.get("likelihood")
+    text += f"/{lk}" if isinstance(lk, int) else ("~" if lk == "narrow window only" else "")
+    sep = "" if compact else " "
+    if c["verdict"] in FAILING:
+        return f"[red]✗{sep}{text}[/red]"
+    if c["verdict"] in ("holds", "unreachable"):
+        return "[green]✓[/green]"
+    if c["verdict"] == "holds (vacuous)":
+        return "[yellow]✓*[/yellow]" if compact else "[yellow]✓ vacuous[/yellow]"
+    if c["verdict"] in ("witnessed", "reached"):
+        return f"[yellow]●{sep}{text}[/yellow]" if incident else f"[green]●{sep}{text}[/green]"
+    return "?"
+
+
+def matrix_table(m: dict[str, Any], width: int = 200) -> Table:
+    """The same matrix for the terminal; narrower than it needs, releases become numbered columns
+    (the key is under the table) and cells compact."""
+    rows = [*m["properties"], *m["incidents"]]
+    names = [r["name"] for r in m["releases"]]
+    longest = max(len(row["id"]) for row in rows)
+    compact = width < longest + 4 + sum(max(len(n), 9) + 3 for n in names)
+    key = "   ".join(f"{i} {n}" for i, n in enumerate(names, start=1))
+    caption = f"{LEGEND}\nreleases: {key}" if compact else LEGEND
+    table = Table(title="release-by-property matrix (shortest counterexample length)", caption=caption,
+                  caption_justify="left", box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+                  padding=(0, 1, 0, 0) if compact else (0, 1), pad_edge=not compact, show_edge=not compact)
+    table.add_column("property", no_wrap=True)
+    for i, name in enumerate(names, start=1):
+        table.add_column(str(i) if compact else name, justify="center", no_wrap=compact,
+                         width=3 if compact else None)
+    for row in rows:
+        incident = row.get("kind") is None
+        table.add_row(row["id"], *(_symbol(c, incident, compact) for c in row["cells"]))
     return table

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from detachcheck.checker.likelihood import short
 from detachcheck.checker.outputs.report import FAILING
@@ -17,6 +18,8 @@ from detachcheck.checker.outputs.sequence import mermaid
 from detachcheck.checker.trace import Replay
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+WIDE = 120
+"""From this terminal width on, the verdict table gives meanings their own column."""
 _TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
                          undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
@@ -33,18 +36,26 @@ def to_markdown(report: dict[str, Any]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def verdict_table(report: dict[str, Any]) -> Table:
-    """The property / verdict / length table for the terminal."""
+def verdict_table(report: dict[str, Any], wide: bool = True) -> Table:
+    """The property / kind / meaning / verdict / length table for the terminal; on a narrow terminal
+    (`wide` False) each meaning goes under its property id."""
     rel = report["release"]
     table = Table(title=f"{rel['name']} (Nova {rel['nova']}): {report['scenario']['volumes']} data volume(s), "
                         f"{report['scenario']['requests']} request(s)")
-    for col in ("property", "kind", "verdict", "length", "likelihood"):
-        table.add_column(col, justify="right" if col == "length" else "left")
+    table.add_column("property: meaning" if not wide else "property", overflow="fold")
+    table.add_column("kind", overflow="fold")
+    if wide:
+        table.add_column("meaning", overflow="fold")
+    table.add_column("verdict", overflow="fold")
+    table.add_column("length", justify="right")
+    table.add_column("likelihood", overflow="fold")
     for p in report["properties"]:
         style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" or p["vacuous"]
                                                        else "green")
         shown = f"{p['verdict']} (vacuous)" if p["vacuous"] else p["verdict"]
-        table.add_row(p["id"], p["kind"], f"[{style}]{shown}[/{style}]",
+        meaning = Text(p["meaning"].replace("`", ""), style="dim" if not wide else "")
+        first = [p["id"], p["kind"], meaning] if wide else [Text.assemble(p["id"], "\n", meaning), p["kind"]]
+        table.add_row(*first, Text(shown, style=style),
                       "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""),
                       short(p))
     return table
@@ -83,7 +94,7 @@ def _print_likely_and_recovery(p: dict[str, Any], console: Console) -> None:
 
 def print_text(report: dict[str, Any], seconds: float, console: Console) -> None:
     """Table, then each counterexample (with the time, which the report files never hold)."""
-    console.print(verdict_table(report))
+    console.print(verdict_table(report, wide=console.width >= WIDE))
     s = report["search"]
     console.print(f"states: {s['states']}  transitions: {s['transitions']}  depth: {s['depth']}  "
                   f"seconds: {seconds:.2f}")
@@ -123,11 +134,20 @@ def compare_text(result: dict[str, Any], console: Console, markdown: bool = Fals
     lines = [f"# {b['name']} -> {v['name']}" if markdown else f"{b['name']} -> {v['name']}: {v['summary']}", ""]
     if markdown:
         lines += [v["summary"] + ".", ""]
-    lines.append(f"states: {st['base']} -> {st['variant']} (gained {st['gained']}, lost {st['lost']})")
+    complete = result["search"]["complete"]
+    stopped = [side for side in ("base", "variant") if not complete[side]]
+    lines.append(f"states: {st['base']} -> {st['variant']} (gained {st['gained']}, lost {st['lost']})"
+                 + (" among the states explored" if stopped else ""))
+    if stopped:
+        limit = result["search"]["max_states"]
+        lines.append(f"search stopped{f' at --max-states {limit}' if limit else ' early'} ({' and '.join(stopped)}): "
+                     "verdicts it did not settle are unknown, and no flip is reported for them")
     lines.append("")
-    changed = [p for p in result["properties"] if p["change"] != "same"]
+    changed = [p for p in result["properties"] if p["change"] not in ("same", "unsettled")]
+    unsettled = [p["id"] for p in result["properties"] if p["change"] == "unsettled"]
     if not changed:
-        lines.append("no property changes verdict or counterexample")
+        lines.append("no settled property changes verdict or counterexample" if unsettled
+                     else "no property changes verdict or counterexample")
     for p in changed:
         bl = "" if p["base_length"] is None else f" ({p['base_length']})"
         vl = "" if p["variant_length"] is None else f" ({p['variant_length']})"
@@ -136,7 +156,11 @@ def compare_text(result: dict[str, Any], console: Console, markdown: bool = Fals
             if path:
                 steps = ", ".join(f"{s['step']}:{s['outcome']}" for s in path)
                 lines.append(f"{'  ' if markdown else '    '}{key}: {steps}")
+    if unsettled:
+        lines.append(f"{'- ' if markdown else ''}unsettled (unknown on a side): {', '.join(unsettled)}")
     for i in result["incidents"]:
+        if "unknown" in (i["base"], i["variant"]):
+            continue
         if i["base"] != i["variant"] or i["base_length"] != i["variant_length"]:
             lines.append(f"{'- ' if markdown else ''}incident {i['id']}: {i['base']} ({i['base_length']}) -> "
                          f"{i['variant']} ({i['variant_length']})")
