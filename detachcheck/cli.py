@@ -19,6 +19,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from detachcheck import __version__
 from detachcheck.checker.compare import compare
 from detachcheck.checker.engine.explore import Progress as ProgressCallback
+from detachcheck.checker.exports.tabulate import TabulateError
+from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
+from detachcheck.checker.exports.write import build_export, write_export
 from detachcheck.checker.fuzz import fuzz
 from detachcheck.checker.outputs.diagrams import write_diagrams
 from detachcheck.checker.outputs.html import to_html
@@ -115,6 +118,19 @@ def build_parser() -> OneLineParser:
                       help="racing requests (default: drawn from 1..2)")
     fuzz.add_argument("--derandomize", action="store_true", help="a fixed, reproducible run (default: random)")
     fuzz.add_argument("--reports", type=Path, default=Path("reports"), help="where a failing trace is saved")
+
+    export = sub.add_parser("export", help="write the composed model as a TLA+ module (+ TLC config) or as Promela")
+    export.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS], metavar="RELEASE",
+                        help="a release or a variant (default: pike)")
+    export.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=1,
+                        help=f"data volumes besides the root volume (1..{MAX_VOLUMES}, default 1)")
+    export.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=2,
+                        help=f"detach requests that may race (1..{MAX_REQUESTS}, default 2)")
+    export.add_argument("--operator", action="store_true", help="with operator recovery steps")
+    export.add_argument("--detach-only", action="store_true", help="no instance operations")
+    export.add_argument("--to", required=True, choices=EXPORT_FORMATS, dest="fmt",
+                        help="tla: <Name>.tla + <Name>.cfg for TLC; promela: <name>.pml for SPIN")
+    export.add_argument("outdir", type=Path, metavar="OUTDIR", help="directory to write into (created if missing)")
 
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
     readme.add_argument("--path", type=Path, default=Path("README.md"))
@@ -269,6 +285,27 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.outdir.exists() and not args.outdir.is_dir():
+        print(f"detachcheck: error: OUTDIR {args.outdir} exists and is not a directory", file=sys.stderr)
+        return 2
+    release = VARIANTS[args.release].release() if args.release in VARIANTS else RELEASES[args.release]
+    try:
+        export = build_export(release, args.volumes, args.requests, args.operator, not args.detach_only)
+    except TabulateError as exc:
+        print(f"detachcheck: error: a property cannot be exported: {exc}", file=sys.stderr)
+        return 2
+    try:
+        written = write_export(export, args.fmt, args.outdir)
+    except OSError as exc:
+        print(f"detachcheck: error: cannot write to {args.outdir}: {exc.strerror}", file=sys.stderr)
+        return 2
+    model = export.model
+    print(f"wrote {', '.join(str(p) for p in written)}: {len(model.system.slots)} variables, "
+          f"{len(model.actions)} actions, {len(export.props.invariants)} invariants")
+    return 0
+
+
 def cmd_readme(args: argparse.Namespace) -> int:
     reports = [run_check(name).report for name in RELEASES]
     try:
@@ -294,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `detachcheck` console script."""
     args = build_parser().parse_args(argv)
     commands = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
-                "replay": cmd_replay, "fuzz": cmd_fuzz}
+                "replay": cmd_replay, "fuzz": cmd_fuzz, "export": cmd_export}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
