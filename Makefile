@@ -44,6 +44,7 @@ test: $(STAMP) dot browser
 # Our explorer against TLC and SPIN on the exports: reports/bench.md and reports/bench.png.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--releases pike --sizes v1r1,v1r2".
 bench: $(STAMP) browser
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 clean:

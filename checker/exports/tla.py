@@ -97,6 +97,19 @@ class _Writer:
         return lines + [f"{INDENT}/\\ {b}" for b in body]
 
 
+def dispatch_groups(model: CompiledModel) -> list[tuple[int, frozenset[int], list[int]]]:
+    """(slot, values, action indices): the actions whose most selective guard literal (as the
+    explorer's dispatch picks it) is `slot in values`, in order of first action. TLC then
+    tests one literal to skip a whole group, as the explorer skips actions by table lookup."""
+    groups: dict[tuple[int, frozenset[int]], list[int]] = {}
+    domains = [len(s.values) for s in model.system.slots]
+    for i, a in enumerate(model.actions):
+        checks = [(slot, ok) for slot, ok in a.checks if len(ok) < domains[slot]] or [(0, frozenset(range(domains[0])))]
+        key, ok = min(checks, key=lambda c: (len(c[1]) / domains[c[0]], c[0]))
+        groups.setdefault((key, ok), []).append(i)
+    return [(key, ok, members) for (key, ok), members in groups.items()]
+
+
 def action_names(model: CompiledModel) -> tuple[str, ...]:
     """One TLA+ operator name per compiled action, from its step label."""
     return unique((a.label for a in model.actions), TLA_RESERVED | set(slot_names(model.system)))
@@ -121,7 +134,12 @@ def to_tla(model: CompiledModel, module: str, props: ExportedProperties) -> tupl
     out += ["", "Init =="] + [INDENT + line for line in w.init()] + [""]
     for name, ca in zip(names, model.actions, strict=True):
         out += w.action(name, ca) + [""]
-    out += ["Next =="] + [f"{INDENT}\\/ {n}" for n in names]
+    out += ["\\* the actions grouped by the value of one slot each guard tests (the explorer's dispatch key)",
+            "Next =="]
+    for key, ok, members in dispatch_groups(model):
+        test = w.literal(key, ok) if len(ok) < len(w.slots[key].values) else "TRUE"
+        out.append(f"{INDENT}\\/ /\\ {test}")
+        out += [INDENT + ("   /\\ \\/ " if i == 0 else "      \\/ ") + names[m] for i, m in enumerate(members)]
     out += ["", "Spec == Init /\\ [][Next]_vars", "", "\\* no request in flight: each is idle or ended",
             "AtRest =="] + [INDENT + line for line in w.never(props.at_rest)]
     for inv in props.invariants:
