@@ -289,7 +289,8 @@ def main() -> None:
         if missing and set(names) & set(tools):
             raise SystemExit(f"compare: {missing}")
     releases = list(RELEASES) if args.releases == "all" else args.releases.split(",")
-    header = f"{datetime.date.today().isoformat()} on {machine()}"
+    load = "load average at start {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    header = f"{datetime.date.today().isoformat()} on {machine()}; {load}"
     print(f"# {header}", flush=True)
     rows: list[Row] = []
     for release in releases:

@@ -45,7 +45,7 @@ class Table:
     """Every slot the predicate can read, sorted."""
     violations: tuple[Cube, ...]
     nodes: int
-    """Size of the decision diagram built (distinct nodes), for the curious."""
+    """Decision nodes of the diagram (distinct tests), for the curious."""
 
     def holds(self, state: tuple[int, ...]) -> bool:
         return not any(cube.matches(state) for cube in self.violations)
@@ -97,7 +97,7 @@ def decision_diagram(predicate: Callable[[View], bool], layout: Layout) -> tuple
         return result
 
     root = build({})
-    return root, len(interned) + 2
+    return root, len(interned)
 
 
 def _reads(node: Node, seen: set[int] | None = None, out: set[int] | None = None) -> set[int]:

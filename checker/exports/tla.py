@@ -15,6 +15,7 @@ from detachcheck.checker.engine.compile import CompiledAction, CompiledModel
 from detachcheck.checker.exports.invariants import ExportedProperties
 from detachcheck.checker.exports.names import TLA_RESERVED, slot_names, unique
 from detachcheck.checker.exports.tabulate import Cube, Table
+from detachcheck.properties import all_properties
 
 INDENT = "    "
 
@@ -110,9 +111,13 @@ def dispatch_groups(model: CompiledModel) -> list[tuple[int, frozenset[int], lis
     return [(key, ok, members) for (key, ok), members in groups.items()]
 
 
+OTHER_NAMES = frozenset({"TypeOK", "AtRest"})
+
+
 def action_names(model: CompiledModel) -> tuple[str, ...]:
-    """One TLA+ operator name per compiled action, from its step label."""
-    return unique((a.label for a in model.actions), TLA_RESERVED | set(slot_names(model.system)))
+    """One TLA+ operator name per compiled action, from its step label (never a property id)."""
+    taken = TLA_RESERVED | OTHER_NAMES | set(slot_names(model.system)) | {p.id for p in all_properties()}
+    return unique((a.label for a in model.actions), frozenset(taken))
 
 
 def to_tla(model: CompiledModel, module: str, props: ExportedProperties) -> tuple[str, str]:
