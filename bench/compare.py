@@ -24,7 +24,6 @@ import json
 import math
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,9 +84,8 @@ def _exported_ids() -> set[str]:
 
 
 def child(kind: str, release: str, volumes: int, requests: int, processes: bool, max_states: int) -> None:
-    """One of our measurements, in this fresh process: its figures as JSON on stdout."""
+    """One of our measurements, in this fresh process: its figures as JSON, the last line on stdout."""
     figures = (ours_search if kind == "search" else ours_check)(release, volumes, requests, processes, max_states)
-    figures["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(figures))
 
 
@@ -110,13 +108,18 @@ def parse_size(size: str) -> tuple[int, int]:
 
 
 def measure_ours(kind: str, release: str, size: str, processes: bool, max_states: int, timeout: float) -> dict:
+    """One of ours in a fresh process; its peak RSS measured as the other tools' is (`run_measured`)."""
+    from detachcheck.checker.exports.tools import run_measured
+
     volumes, requests = parse_size(size)
-    cmd = [sys.executable, __file__, "--child", kind, release, str(volumes), str(requests),
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, release, str(volumes), str(requests),
            "1" if processes else "0", str(max_states)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{kind} {release} {size}: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout)
+    run = run_measured(cmd, Path.cwd(), timeout)
+    if run.returncode != 0:
+        raise RuntimeError(f"{kind} {release} {size}: {run.stdout.strip().splitlines()[-1:]}")
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    figures["peak_bytes"] = run.peak_bytes
+    return figures
 
 
 def bench_one(release: str, size: str, processes: bool, max_states: int, timeout: float, tools: list[str]) -> Row:
@@ -309,7 +312,7 @@ def main() -> None:
             print(f"{release} {size}: {row.states:,} states; "
                   + ", ".join(f"{LABELS[t]} {fmt(rate(row, t))}/s" for t in tools), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(rows, args, header)
+    text = markdown(rows, args, header + ", at the end {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     tmp = args.out / "bench.md.tmp"
     tmp.write_text(text)
     os.replace(tmp, args.out / "bench.md")

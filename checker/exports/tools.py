@@ -52,11 +52,20 @@ class ToolResult:
     """All runs together (TLC re-runs without the invariants found violated)."""
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(cmd: list[str], cwd: Path, timeout: float | None = None) -> Measured:
-    """Run `cmd`, its output to a file (no pipe to fill), and take its own rusage with wait4."""
-    with tempfile.TemporaryFile(mode="w+") as out:
+    """Run `cmd` (its output to a file: no pipe to fill) and take its peak RSS.
+
+    Linux counts a process's peak RSS from the memory of the process that forked it, so a
+    small tool started from a big Python process would seem as big: where GNU time is
+    installed it does the fork (`%M`, the tool's own peak); else `wait4`'s figure, an upper bound.
+    """
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.NamedTemporaryFile(mode="r") as peak:
+        timed = [GNU_TIME, "-f", "%M", "-o", peak.name, *cmd] if os.access(GNU_TIME, os.X_OK) else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(timed, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         timer = None
         if timeout is not None:
             timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
@@ -70,9 +79,12 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float | None = None) -> Mea
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read()
+        reported = peak.read().split()
     if proc.returncode == -signal.SIGKILL and timeout is not None:
         raise ToolError(f"{Path(cmd[0]).name}: timed out after {timeout:.0f} s")
-    return Measured(proc.returncode, text, seconds, usage.ru_maxrss * 1024)
+    # GNU time passes the exit status on; before %M it may print "Command exited with non-zero status N"
+    kib = int(reported[-1]) if timed is not cmd and reported and reported[-1].isdigit() else usage.ru_maxrss
+    return Measured(proc.returncode, text, seconds, kib * 1024)
 
 
 def tla2tools_jar() -> Path | None:
