@@ -235,33 +235,38 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
 
 
 def plot(rows: list[Row], path: Path) -> None:
-    """States/s and peak bytes per state against states, one line per tool and release."""
+    """States/s and peak bytes per state against states: a colour per tool, a marker per release."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (speed, memory) = plt.subplots(1, 2, figsize=(13, 5))
-    for release in dict.fromkeys(r.release for r in rows):
-        done = [r for r in rows if r.release == release and not r.skipped]
-        for tool, style in zip(TOOLS, ("o-", "s--", "^-", "v-", "D-"), strict=True):
+    colours = dict(zip(TOOLS, ("tab:blue", "tab:cyan", "tab:red", "tab:orange", "tab:green"), strict=True))
+    releases = list(dict.fromkeys(r.release for r in rows))
+    markers = dict(zip(releases, "os^vDPX*" * 4, strict=False))
+    fig, (speed, memory) = plt.subplots(1, 2, figsize=(13, 5.5))
+    for release in releases:
+        done = sorted((r for r in rows if r.release == release and not r.skipped), key=lambda r: r.states)
+        for tool in TOOLS:
             pts = [(r.states, rate(r, tool), r.figures[tool]["peak_bytes"] / r.states) for r in done
                    if tool in r.figures]
             if not pts:
                 continue
-            label = f"{release}: {LABELS[tool]}"
-            speed.plot([p[0] for p in pts], [p[1] for p in pts], style, label=label)
-            memory.plot([p[0] for p in pts], [p[2] for p in pts], style, label=label)
+            style = {"color": colours[tool], "marker": markers[release], "linestyle": "--" if tool == "check" else "-"}
+            label = f"{LABELS[tool]}, {release}"
+            speed.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **style)
+            memory.plot([p[0] for p in pts], [p[2] for p in pts], **style)
     for ax, title in ((speed, "distinct states per second"), (memory, "peak RSS bytes per state")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("distinct states (model size)")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-    speed.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=len(releases) and 5, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.05 * max(1, len(releases)), 1, 1))
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=100, metadata={"Software": None})
+    plt.close(fig)
     os.replace(tmp, path)
 
 
@@ -275,8 +280,12 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--detach-only", action="store_true", help="no instance operations")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="where bench.md and bench.png go")
+    parser.add_argument("--replot", action="store_true", help="only redraw <out>/bench.png from <out>/bench.json")
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.replot:
+        plot([Row(**r) for r in json.loads((args.out / "bench.json").read_text())], args.out / "bench.png")
+        return
     if args.child:
         kind, release, volumes, requests, processes, cap = args.child
         child(kind, release, int(volumes), int(requests), processes == "1", int(cap))
