@@ -21,6 +21,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from detachcheck import __version__
 from detachcheck.checker.compare import compare
 from detachcheck.checker.engine.explore import Progress as ProgressCallback
+from detachcheck.checker.exports.tabulate import TabulateError
+from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
+from detachcheck.checker.exports.write import build_export, write_export
 from detachcheck.checker.fuzz import fuzz
 from detachcheck.checker.outputs.diagrams import graphviz_missing, write_diagrams
 from detachcheck.checker.outputs.files import OutputError, check_dir, check_file, write_atomic
@@ -167,6 +170,20 @@ def build_parser() -> OneLineParser:
     fuzz.add_argument("--derandomize", action="store_true", help="a fixed, reproducible run (default: random)")
     fuzz.add_argument("--reports", type=_path("--reports"), default=Path("reports"), metavar="DIR",
                       help="a failing trace is saved under DIR/fuzz/<release>/ (default: reports)")
+
+    export = sub.add_parser("export", help="write the composed model as a TLA+ module (+ TLC config) or as Promela")
+    export.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS], metavar="RELEASE",
+                        help="a release or a variant (default: pike)")
+    export.add_argument("--volumes", type=_bounded("--volumes", 1, MAX_VOLUMES), default=1,
+                        help=f"data volumes besides the root volume (1..{MAX_VOLUMES}, default 1)")
+    export.add_argument("--requests", type=_bounded("--requests", 1, MAX_REQUESTS), default=2,
+                        help=f"detach requests that may race (1..{MAX_REQUESTS}, default 2)")
+    export.add_argument("--operator", action="store_true", help="with operator recovery steps")
+    export.add_argument("--detach-only", action="store_true", help="no instance operations")
+    export.add_argument("--to", required=True, choices=EXPORT_FORMATS, dest="fmt",
+                        help="tla: <Name>.tla + <Name>.cfg for TLC; promela: <name>.pml for SPIN")
+    export.add_argument("outdir", type=_path("OUTDIR"), metavar="OUTDIR",
+                        help="directory to write into (created if missing)")
 
     readme = sub.add_parser("readme", help="rewrite README.md's findings block from a fresh check")
     readme.add_argument("--path", type=_path("--path"), default=Path("README.md"), metavar="FILE",
@@ -354,6 +371,26 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return deliver(1 if result.failure else 0, show)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    check_dir(args.outdir, "the export")
+    release = VARIANTS[args.release].release() if args.release in VARIANTS else RELEASES[args.release]
+    try:
+        export = build_export(release, args.volumes, args.requests, args.operator, not args.detach_only)
+    except TabulateError as exc:
+        return error(f"a property cannot be exported: {exc}")
+    try:
+        written = write_export(export, args.fmt, args.outdir)
+    except OSError as exc:
+        return error(f"cannot write to {args.outdir}: {exc.strerror}")
+    model = export.model
+
+    def show() -> None:
+        stdout_console().print(f"wrote {', '.join(str(p) for p in written)}: {len(model.system.slots)} variables, "
+                               f"{len(model.actions)} actions, {len(export.props.invariants)} invariants",
+                               markup=False, highlight=False)
+    return deliver(0, show)
+
+
 def cmd_readme(args: argparse.Namespace) -> int:
     try:
         read_readme(args.path)  # before nine checks, not after them
@@ -395,7 +432,8 @@ def cmd_releases(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
-            "replay": cmd_replay, "fuzz": cmd_fuzz, "properties": cmd_properties, "releases": cmd_releases}
+            "replay": cmd_replay, "fuzz": cmd_fuzz, "properties": cmd_properties, "releases": cmd_releases,
+            "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,52 @@
+"""bench/compare.py: the report's shape, and a tiny end-to-end run of our own figures."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "compare.py"
+spec = importlib.util.spec_from_file_location("bench_compare", BENCH)
+compare = importlib.util.module_from_spec(spec)
+sys.modules["bench_compare"] = compare  # dataclasses look their module up
+spec.loader.exec_module(compare)
+
+
+def rows():
+    fig = {"states": 1000, "seconds": 0.5, "peak_bytes": 2_000_000, "violated": ["p"]}
+    spin = {**fig, "seconds": 0.25, "build_seconds": 3}
+    row = compare.Row("pike", "v1r1", 1000, ["p"], {"search": fig, "spin": spin})
+    return [row, compare.Row("pike", "v2r3", skipped="over --max-states 10")]
+
+
+def test_markdown_has_rates_ratios_and_bytes_per_state():
+    args = argparse.Namespace(releases="pike", sizes="v1r1,v2r3", max_states=10, detach_only=False)
+    text = compare.markdown(rows(), args, "today on this machine")
+    table = [line for line in text.splitlines() if line.startswith("| pike | v1r1 |")][0].split(" | ")
+    assert table[2:4] == ["1,000", "2,000"]  # states, ours: search states/s
+    assert "4,000" in table and "2.00" in table and "2,000" in table  # SPIN st/s, SPIN x ours, B/state
+    assert "| pike | v2r3 | over --max-states 10 |" in text
+    assert text == compare.markdown(rows(), args, "today on this machine")
+
+
+def test_plot_writes_a_png(tmp_path):
+    compare.plot(rows(), tmp_path / "bench.png")
+    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_of_our_search_alone_writes_the_report(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH), "--releases", "pike", "--sizes", "v1r1", "--tools", "search",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "bench.md").read_text()
+    states = len(explore(compile_system(compose(RELEASES["pike"], 1, 1)), []).states)
+    assert f"| pike | v1r1 | {states:,} |" in text
+    assert (tmp_path / "bench.png").exists() and (tmp_path / "bench.json").exists()
