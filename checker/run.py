@@ -6,9 +6,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from detachcheck.checker.engine.analysis import Lasso, Stuck, build_graph, find_lasso, find_unrecoverable
+from detachcheck.checker.engine import analysis, graph
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
-from detachcheck.checker.engine.explore import Exploration, Progress, explore
+from detachcheck.checker.engine.explore import Exploration, explore
+from detachcheck.checker.engine.packed import PackedExploration
+from detachcheck.checker.engine.progress import (
+    LIVENESS as LIVENESS_PHASE,
+)
+from detachcheck.checker.engine.progress import (
+    PROPERTIES,
+    RECOVERABILITY,
+    SEARCHING,
+    Deadline,
+    Progress,
+    Status,
+)
+from detachcheck.checker.engine.search import search
 from detachcheck.checker.outputs.report import build_report
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
@@ -18,6 +31,8 @@ from detachcheck.properties.incidents import INCIDENTS
 from detachcheck.properties.registry import AT_REST, LIVENESS, RECOVERABLE, REGISTRY
 
 DEFAULT_SIZE = (1, 2)
+ENGINES = ("frontier", "tuple")
+"""`frontier`: the packed, vectorised engine (default); `tuple`: the reference explorer and networkx analyses."""
 
 
 @dataclass
@@ -25,11 +40,12 @@ class CheckResult:
     """A finished check: the model, the search, the analyses, the report data and the search time."""
 
     model: CompiledModel
-    exploration: Exploration
+    exploration: Exploration | PackedExploration
     report: dict[str, Any]
     seconds: float
-    lassos: dict[str, Lasso] = field(default_factory=dict)
-    stuck: dict[str, tuple[Exploration, Stuck]] = field(default_factory=dict)
+    lassos: dict[str, analysis.Lasso] = field(default_factory=dict)
+    stuck: dict[str, tuple[Any, analysis.Stuck]] = field(default_factory=dict)
+    phases: list[str] = field(default_factory=list)
 
 
 def at_rest_failures(s: View) -> int:
@@ -37,9 +53,16 @@ def at_rest_failures(s: View) -> int:
     return sum(not p.check(s) for p in REGISTRY.values() if p.kind == AT_REST)
 
 
+def _legacy(progress: Progress | None, phase: str) -> Any:
+    if progress is None:
+        return None
+    return lambda states, transitions, depth: progress(Status(phase, states, transitions, depth))
+
+
 def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
               max_states: int | None = None, progress: Progress | None = None, operator: bool = False,
-              variant: Release | None = None, processes: bool = True) -> CheckResult:
+              variant: Release | None = None, processes: bool = True, max_seconds: float | None = None,
+              engine: str = "frontier") -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all)."""
     props = all_properties()
     if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
@@ -48,35 +71,70 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     rel = variant or RELEASES[release]
     model = compile_system(compose(rel, volumes, requests, operator, processes))
     start = time.perf_counter()
+    deadline = Deadline(max_seconds)
     queries = tuple(i.as_property() for i in INCIDENTS.values())
-    exploration = explore(model, props + queries, max_states=max_states, progress=progress)
-    lassos: dict[str, Lasso] = {}
-    stuck: dict[str, tuple[Exploration, Stuck]] = {}
+    frontier = engine == "frontier"
+    if frontier:
+        exploration: Any = search(model, props + queries, max_states=max_states, deadline=deadline, progress=progress)
+    else:
+        exploration = explore(model, props + queries, max_states=max_states, progress=_legacy(progress, SEARCHING))
+    phases = [SEARCHING]
+    lassos: dict[str, analysis.Lasso] = {}
+    stuck: dict[str, tuple[Any, analysis.Stuck]] = {}
     unsettled: set[str] = set()
-    if exploration.complete:
-        live = [p for p in props if p.kind == LIVENESS]
-        if live:
-            graph = build_graph(exploration)
-            for p in live:
-                if (lasso := find_lasso(exploration, graph, p)) is not None:
-                    lassos[p.id] = lasso
-        for p in (p for p in props if p.kind == RECOVERABLE):
-            # Recovery may use operator actions: analyse the model with them.
-            recovery = exploration if operator else explore(
-                compile_system(compose(rel, volumes, requests, True, processes)), [], max_states=max_states)
-            if not recovery.complete:
-                unsettled.add(p.id)  # its own search was cut short: no verdict
-            elif (found := find_unrecoverable(recovery, build_graph(recovery), p, at_rest_failures)) is not None:
-                stuck[p.id] = (recovery, found)
-    seconds = time.perf_counter() - start
+    live = [p for p in props if p.kind == LIVENESS]
+    recover = [p for p in props if p.kind == RECOVERABLE]
+
+    def status(phase: str) -> None:
+        if progress is not None:
+            progress(Status(phase, len(exploration.states), exploration.transitions))
+
+    if exploration.complete and live and not deadline.expired():
+        status(LIVENESS_PHASE)
+        phases.append(LIVENESS_PHASE)
+        found_graph = exploration.graph() if frontier else analysis.build_graph(exploration)
+        for p in live:
+            finder = graph.find_lasso if frontier else analysis.find_lasso
+            if (lasso := finder(exploration, found_graph, p)) is not None:
+                lassos[p.id] = lasso
+    elif live:
+        unsettled.update(p.id for p in live)
+    for p in recover:
+        if not exploration.complete or deadline.expired():
+            unsettled.add(p.id)
+            continue
+        status(RECOVERABILITY)
+        if RECOVERABILITY not in phases:
+            phases.append(RECOVERABILITY)
+        # Recovery may use operator actions: analyse the model with them.
+        if operator:
+            recovery = exploration
+        elif frontier:
+            recovery = search(compile_system(compose(rel, volumes, requests, True, processes)), [],
+                              max_states=max_states, deadline=deadline, progress=progress, phase=RECOVERABILITY)
+        else:
+            recovery = explore(compile_system(compose(rel, volumes, requests, True, processes)), [],
+                               max_states=max_states)
+        if not recovery.complete:
+            unsettled.add(p.id)  # its own search was cut short: no verdict
+            continue
+        if frontier:
+            found = graph.find_unrecoverable(recovery, recovery.graph(), p, at_rest_failures)
+        else:
+            found = analysis.find_unrecoverable(recovery, analysis.build_graph(recovery), p, at_rest_failures)
+        if found is not None:
+            stuck[p.id] = (recovery, found)
+    status(PROPERTIES)
     report = build_report(exploration, props, max_states, queries, lassos, stuck, unsettled)
-    return CheckResult(model, exploration, report, seconds, lassos, stuck)
+    seconds = time.perf_counter() - start
+    return CheckResult(model, exploration, report, seconds, lassos, stuck, phases)
 
 
 def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,
-                selected: bool = False) -> str:
+                selected: bool = False, partial: bool = False) -> str:
     """`pike` at the default scenario, `pike-v2-r3` (`-operator`, `-detach-only`, `-selected` for a
-    run restricted with --property) otherwise, so a partial run never overwrites a full report."""
+    run restricted with --property, `-partial` for a search cut short) otherwise, so a partial run
+    never overwrites a full report."""
     stem = release if (volumes, requests) == DEFAULT_SIZE else f"{release}-v{volumes}-r{requests}"
     return stem + ("-operator" if operator else "") + ("" if processes else "-detach-only") + \
-        ("-selected" if selected else "")
+        ("-selected" if selected else "") + ("-partial" if partial else "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from detachcheck.checker.engine.compile import CompiledModel, State
 from detachcheck.checker.engine.frontier import Tables
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.pack import Packing
+
+if TYPE_CHECKING:
+    from detachcheck.checker.engine.graph import ArrayGraph
 
 CHUNK = 1 << 16
 
@@ -105,6 +109,15 @@ class PackedExploration:
     """Every state at this depth or less has been expanded."""
     symmetry: object | None = None
     """The `Symmetry` the search was reduced by (states are then canonical representatives)."""
+    _graph: object | None = None
+
+    def graph(self) -> ArrayGraph:
+        """The explored graph as arrays (built once, on first use)."""
+        from detachcheck.checker.engine.graph import successor_graph  # graph.py reads this module
+
+        if self._graph is None:
+            self._graph = successor_graph(self)
+        return self._graph  # type: ignore[return-value]
 
     @property
     def packing(self) -> Packing:

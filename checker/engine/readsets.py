@@ -38,13 +38,14 @@ class TracingView(View):
 
 
 class Memo:
-    """One predicate, memoised on the projection onto the slots it has read."""
+    """One predicate (or integer score), memoised on the projection onto the slots it has read."""
 
-    def __init__(self, layout: Layout, predicate: Callable[[View], bool]) -> None:
+    def __init__(self, layout: Layout, predicate: Callable[[View], bool | int], dtype: type = bool) -> None:
         self.layout = layout
         self.predicate = predicate
         self.sizes = [len(v) for v in layout.names]
         self.slots: list[int] = []
+        self.dtype = dtype
         self.evaluations = 0
         self._reset()
 
@@ -52,8 +53,9 @@ class Memo:
         space = 1
         for s in self.slots:
             space *= self.sizes[s]
-        self.dense = np.full(space, -1, dtype=np.int8) if space <= DENSE_LIMIT else None
-        self.cache: dict[int, bool] = {}
+        self.dense = np.zeros(space, dtype=self.dtype) if space <= DENSE_LIMIT else None
+        self.known = np.zeros(space, dtype=bool) if space <= DENSE_LIMIT else None
+        self.cache: dict[int, bool | int] = {}
 
     def _codes(self, values: np.ndarray) -> np.ndarray:
         code = np.zeros(values.shape[1], dtype=np.int64)
@@ -62,10 +64,10 @@ class Memo:
             code += values[s]
         return code
 
-    def _run(self, values: np.ndarray, column: int) -> tuple[bool, bool]:
+    def _run(self, values: np.ndarray, column: int) -> tuple[bool | int, bool]:
         """(result, whether the union of slots read grew) for one state."""
         view = TracingView(self.layout, tuple(values[:, column].tolist()))
-        result = bool(self.predicate(view))
+        result = self.dtype(self.predicate(view))
         self.evaluations += 1
         new = view.read.difference(self.slots)
         if new:
@@ -77,14 +79,13 @@ class Memo:
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """The predicate on every state of column-wise `values` (slots x states)."""
         if values.shape[1] == 0:
-            return np.zeros(0, dtype=bool)
+            return np.zeros(0, dtype=self.dtype)
         while True:
             codes = self._codes(values)
             if self.dense is not None:
-                known = self.dense[codes]
-                todo = np.flatnonzero(known < 0)
+                todo = np.flatnonzero(~self.known[codes])
                 if not len(todo):
-                    return known.astype(bool)
+                    return self.dense[codes]
                 uniq, first = np.unique(codes[todo], return_index=True)
                 grew = False
                 for code, col in zip(uniq.tolist(), todo[first].tolist(), strict=True):
@@ -92,11 +93,12 @@ class Memo:
                     if grew:
                         break
                     self.dense[code] = result
+                    self.known[code] = True
                 if not grew:
-                    return self.dense[codes].astype(bool)
+                    return self.dense[codes]
                 continue
             uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-            out = np.empty(len(uniq), dtype=bool)
+            out = np.empty(len(uniq), dtype=self.dtype)
             grew = False
             for k, (code, col) in enumerate(zip(uniq.tolist(), first.tolist(), strict=True)):
                 if code in self.cache:

@@ -1,0 +1,238 @@
+"""The explored graph as compressed sparse arrays, and the analyses on it.
+
+No edge is stored during the search. After it, `successor_graph` recomputes every explored
+state's successors with the frontier step (in chunks), maps each target to its id through the
+visited set's sorted keys, and builds a CSR matrix: row = source, column = target, data =
+action index + 1, each row in the explorer's order. Liveness (weakly fair lassos) and
+recoverability (reverse reachability) then run with `scipy.sparse.csgraph` and numpy, and give the
+same answers as `analysis.py`'s networkx versions; the one lasso reported is drawn by
+`analysis._fair_cycle` itself, on a networkx graph of the offending request's obligation region
+only (built only when there is a violation), so it is the very same lasso.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+from detachcheck.checker.engine.analysis import Lasso, Stuck, _fair_cycle
+from detachcheck.checker.engine.frontier import successors
+from detachcheck.checker.engine.packed import CHUNK, PackedExploration
+from detachcheck.checker.engine.progress import Deadline
+from detachcheck.checker.engine.readsets import Memo
+from detachcheck.fsm.view import View
+from detachcheck.properties.registry import Property
+
+
+@dataclass
+class ArrayGraph:
+    """Successors of every explored state (CSR), and the fair process of each action."""
+
+    matrix: csr_matrix  # matrix[i, j] = action index + 1 of the first action from i to j
+    targets: np.ndarray  # CSR column indices in row order, parallel edges kept (int32)
+    actions: np.ndarray  # action index per edge (int16)
+    indptr: np.ndarray
+    process: list[str | None]
+    process_bits: np.ndarray  # action index -> bit of its fair process (0: none)
+    taken: set[tuple[int, tuple[int, ...]]]
+    """(action, values of the slots it fires) over every enabled action, for coverage."""
+
+    @property
+    def succ(self) -> _Rows:
+        """`analysis.Graph`-style rows: succ[i] = [(action, target), ...]."""
+        return _Rows(self)
+
+
+class _Rows:
+    def __init__(self, graph: ArrayGraph) -> None:
+        self.graph = graph
+
+    def __getitem__(self, i: int) -> list[tuple[int, int]]:
+        g = self.graph
+        lo, hi = int(g.indptr[i]), int(g.indptr[i + 1])
+        return list(zip(g.actions[lo:hi].tolist(), g.targets[lo:hi].tolist(), strict=True))
+
+
+def fair_processes(exploration: PackedExploration) -> list[str | None]:
+    """Action index -> its fair process, as in `analysis.build_graph`."""
+    process = []
+    for ca in exploration.model.actions:
+        step = ca.action.step
+        req = dict(ca.action.keys).get("req")
+        fair = step.is_fair and not step.binds_volume  # nobody has to send a request at all
+        process.append(None if not fair else (f"request {req}" if req else step.name))
+    return process
+
+
+def successor_graph(exploration: PackedExploration) -> ArrayGraph:
+    """Every explored state's successors among explored states (a partial search's others dropped)."""
+    model = exploration.model
+    tables = exploration.tables
+    states = exploration.states
+    canonical = getattr(exploration.symmetry, "canonical", None)
+    taken: set[tuple[int, tuple[int, ...]]] = set()
+    counts, targets, actions = [], [], []
+    for start in range(0, len(states), CHUNK):
+        values = states.values(start, start + CHUNK)
+        extra = None if states.extra is None else states.extra[start:start + CHUNK]
+        succ = successors(tables, states.word[start:start + CHUNK], extra, values)
+        for a in np.unique(succ.action).tolist():
+            src = succ.source[succ.action == a]
+            slots = [s for s, _ in model.actions[a].action.fires]
+            combos = np.unique(values[slots][:, src], axis=1) if slots else np.zeros((0, 1), dtype=np.uint8)
+            taken.update((a, tuple(c)) for c in combos.T.tolist())
+        word, xtra = succ.word, succ.extra
+        if canonical is not None:
+            word, xtra = canonical(word, xtra)
+        ids = exploration.ids_of(word, xtra)
+        keep = ids >= 0
+        counts.append(np.bincount(succ.source[keep], minlength=len(values[0])))
+        targets.append(ids[keep].astype(np.int32))
+        actions.append(succ.action[keep].astype(np.int16))
+    n = len(states)
+    indptr = np.r_[0, np.cumsum(np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64))].astype(np.int64)
+    target = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int32)
+    action = np.concatenate(actions) if actions else np.zeros(0, dtype=np.int16)
+    matrix = csr_matrix((np.ones(len(target), dtype=np.int8), target, indptr), shape=(n, n))
+    process = fair_processes(exploration)
+    names = sorted({p for p in process if p is not None})
+    bits = np.array([0 if p is None else 1 << names.index(p) for p in process], dtype=np.uint64)
+    return ArrayGraph(matrix, target, action, indptr, process, bits, taken)
+
+
+def evaluate(exploration: PackedExploration, memo: Memo) -> np.ndarray:
+    """A memoised predicate (or score) on every explored state, by id."""
+    states = exploration.states
+    parts = [memo(states.values(start, start + CHUNK)) for start in range(0, len(states), CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=memo.dtype)
+
+
+def enabled_process_bits(graph: ArrayGraph) -> np.ndarray:
+    """Per state, the OR of the fair processes its successors belong to."""
+    per_edge = graph.process_bits[graph.actions]
+    n = len(graph.indptr) - 1
+    out = np.zeros(n, dtype=np.uint64)
+    rows = np.flatnonzero(np.diff(graph.indptr))
+    if len(rows):
+        out[rows] = np.bitwise_or.reduceat(per_edge, graph.indptr[rows])
+    return out
+
+
+def find_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Property,
+               deadline: Deadline | None = None) -> Lasso | None:
+    """The fair cycle reached first (by BFS depth, then id) on which some request's obligation holds."""
+    n = len(exploration.states)
+    depth = exploration.depth.array()
+    enabled = enabled_process_bits(graph)
+    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    best: tuple[int, int, str] | None = None  # (depth, entry, request)
+    for q in exploration.model.system.request_ids:
+        bad = evaluate(exploration, Memo(exploration.model.layout, lambda s, q=q: prop.check(s, q)))
+        if not bad.any():
+            continue
+        inside = bad[source] & bad[graph.targets]
+        sub = csr_matrix((np.ones(int(inside.sum()), dtype=np.int8), (source[inside], graph.targets[inside])),
+                         shape=(n, n))
+        _, label = connected_components(sub, directed=True, connection="strong")
+        label = np.where(bad, label, -1)
+        candidates = _fair_components(label, bad, enabled, depth, source[inside], graph.targets[inside],
+                                      graph.process_bits[graph.actions[inside]])
+        for d, entry in candidates:
+            if best is None or (d, entry) < best[:2]:
+                best = (d, entry, q)
+    if best is None:
+        return None
+    return _draw_lasso(exploration, graph, prop, best[2], best[1])
+
+
+def _fair_components(label: np.ndarray, bad: np.ndarray, enabled: np.ndarray, depth: np.ndarray,
+                     src: np.ndarray, dst: np.ndarray, edge_bits: np.ndarray) -> list[tuple[int, int]]:
+    """(depth, entry) of every strongly connected component of the obligation region that holds a
+    weakly fair cycle: stuttering in a state where no fair process is enabled, or a cycle along which
+    each fair process enabled all the way round is taken."""
+    ids = np.flatnonzero(bad)
+    comp = label[ids]
+    order = np.lexsort((ids, depth[ids], comp))  # per component, by (depth, id)
+    ids, comp = ids[order], comp[order]
+    starts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
+    entry = ids[starts]
+    comps = comp[starts]
+    out: list[tuple[int, int]] = []
+    calm = ids[enabled[ids] == 0]
+    calm_entry: dict[int, int] = {}
+    if len(calm):
+        calm_sorted = calm[np.lexsort((calm, depth[calm]))]
+        for c, i in zip(label[calm_sorted].tolist(), calm_sorted.tolist(), strict=True):
+            calm_entry.setdefault(c, i)
+    internal = label[src] == label[dst]
+    taken = np.zeros(len(comps), dtype=np.uint64)
+    has_edge = np.zeros(len(comps), dtype=bool)
+    where = np.searchsorted(comps, label[src[internal]])
+    np.bitwise_or.at(taken, where, edge_bits[internal])
+    has_edge[where] = True
+    always = np.full(len(comps), np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.bitwise_and.at(always, np.searchsorted(comps, comp), enabled[ids])
+    for k, c in enumerate(comps.tolist()):
+        if c in calm_entry:
+            i = calm_entry[c]
+            out.append((int(depth[i]), i))
+        elif has_edge[k] and not (always[k] & ~taken[k]):
+            out.append((int(depth[entry[k]]), int(entry[k])))
+    return out
+
+
+def _draw_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Property, q: str, entry: int) -> Lasso:
+    """The lasso through `entry`, drawn exactly as `analysis.find_lasso` draws it."""
+    view = exploration.model.layout.view
+    bad = evaluate(exploration, Memo(exploration.model.layout, lambda s: prop.check(s, q)))
+    bad_set = {i for i in np.flatnonzero(bad).tolist()}
+    sub = nx.DiGraph()
+    sub.add_nodes_from(bad_set)
+    rows = graph.succ
+    sub.add_edges_from((i, j) for i in bad_set for _, j in rows[i] if j in bad_set)
+    comp = next(c for c in nx.strongly_connected_components(sub) if entry in c)
+    lasso = _fair_cycle(exploration, graph, sub, comp, q)  # type: ignore[arg-type]
+    assert lasso is not None and prop.check(view(exploration.states[lasso.prefix[-1]]), q)
+    return lasso
+
+
+def find_unrecoverable(exploration: PackedExploration, graph: ArrayGraph, target: Property,
+                       score: Callable[[View], int] | None = None) -> Stuck | None:
+    """The first (by id) state that cannot reach any state satisfying `target`."""
+    layout = exploration.model.layout
+    n = len(exploration.states)
+    good = evaluate(exploration, Memo(layout, target.check))
+    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    # Reverse reachability from every good state: one BFS from an extra node pointing at them.
+    goods = np.flatnonzero(good)
+    rev = csr_matrix((np.ones(len(source) + len(goods), dtype=np.int8),
+                      (np.r_[graph.targets, np.full(len(goods), n)], np.r_[source, goods])), shape=(n + 1, n + 1))
+    can = np.zeros(n + 1, dtype=bool)
+    can[breadth_first_order(rev, n, directed=True, return_predecessors=False)] = True
+    stuck_ids = np.flatnonzero(~can[:n])
+    if not len(stuck_ids):
+        return None
+    stuck = int(stuck_ids[0])
+    closure = np.sort(breadth_first_order(graph.matrix, stuck, directed=True, return_predecessors=False))
+    model = exploration.model
+    lo, hi = graph.indptr[closure], graph.indptr[closure + 1]
+    edge_actions = np.concatenate([graph.actions[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+    tried = sorted({f"{model.actions[a].action.step.name}:{model.actions[a].action.outcome.name}"
+                    for a in np.unique(edge_actions).tolist()})
+    if score is None:
+        best = int(closure[0])
+    else:
+        scores = Memo(layout, score, int)(_values_of(exploration, closure))
+        best = int(closure[np.lexsort((closure, scores))[0]])
+    return Stuck(stuck, tried, len(closure), best)
+
+
+def _values_of(exploration: PackedExploration, ids: np.ndarray) -> np.ndarray:
+    states = exploration.states
+    extra = None if states.extra is None else states.extra[ids]
+    return states.packing.unpack(states.word[ids], extra)
