@@ -75,17 +75,25 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
     tables = exploration.tables
     states = exploration.states
     canonical = getattr(exploration.symmetry, "canonical", None)
-    taken: set[tuple[int, tuple[int, ...]]] = set()
+    packing = tables.packing
+    fire_word = np.zeros(len(model.actions), dtype=np.uint64)  # the bits of the slots each action fires
+    fire_extra = np.zeros(len(model.actions), dtype=np.uint32)
+    for a, ca in enumerate(model.actions):
+        for slot, _ in ca.action.fires:
+            mask = ((1 << packing.widths[slot]) - 1) << packing.shifts[slot]
+            if packing.in_extra[slot]:
+                fire_extra[a] |= np.uint32(mask)
+            else:
+                fire_word[a] |= np.uint64(mask)
+    fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     counts, targets, actions = [], [], []
     for start in range(0, len(states), CHUNK):
         values = states.values(start, start + CHUNK)
         extra = None if states.extra is None else states.extra[start:start + CHUNK]
         succ = successors(tables, states.word[start:start + CHUNK], extra, values)
-        for a in np.unique(succ.action).tolist():
-            src = succ.source[succ.action == a]
-            slots = [s for s, _ in model.actions[a].action.fires]
-            combos = np.unique(values[slots][:, src], axis=1) if slots else np.zeros((0, 1), dtype=np.uint8)
-            taken.update((a, tuple(c)) for c in combos.T.tolist())
+        fw = states.word[start + succ.source] & fire_word[succ.action]
+        fx = (extra[succ.source] & fire_extra[succ.action]) if extra is not None else np.zeros(len(fw), np.uint32)
+        fired.append(_distinct(succ.action, fw, fx))
         word, xtra = succ.word, succ.extra
         if canonical is not None:
             word, xtra = canonical(word, xtra)
@@ -102,13 +110,28 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
     process = fair_processes(exploration)
     names = sorted({p for p in process if p is not None})
     bits = np.array([0 if p is None else 1 << names.index(p) for p in process], dtype=np.uint64)
+    action_d, word_d, extra_d = _distinct(*(np.concatenate(parts) for parts in zip(*fired, strict=True))) \
+        if fired else (np.zeros(0, np.int32), np.zeros(0, np.uint64), np.zeros(0, np.uint32))
+    taken = set()
+    for a, w, x in zip(action_d.tolist(), word_d.tolist(), extra_d.tolist(), strict=True):
+        state = packing.state(w, x)
+        taken.add((a, tuple(state[slot] for slot, _ in model.actions[a].action.fires)))
     return ArrayGraph(matrix, target, action, indptr, process, bits, taken)
+
+
+def _distinct(action: np.ndarray, word: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (action, word, extra) triples."""
+    order = np.lexsort((extra, word, action))
+    a, w, x = action[order], word[order], extra[order]
+    keep = np.r_[True, (a[1:] != a[:-1]) | (w[1:] != w[:-1]) | (x[1:] != x[:-1])] if len(a) else np.zeros(0, bool)
+    return a[keep], w[keep], x[keep]
 
 
 def evaluate(exploration: PackedExploration, memo: Memo) -> np.ndarray:
     """A memoised predicate (or score) on every explored state, by id."""
     states = exploration.states
-    parts = [memo(states.values(start, start + CHUNK)) for start in range(0, len(states), CHUNK)]
+    step = 16 * CHUNK  # large chunks: fewer walks of a decision tree
+    parts = [memo(states.values(start, start + step)) for start in range(0, len(states), step)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=memo.dtype)
 
 

@@ -8,6 +8,12 @@ projecting it onto U (one integer code a state), evaluating the predicate once p
 cached, and looking the answer up for the whole frontier. When an evaluation reads a slot
 outside U, U grows, the cache (keyed on the old U) is dropped and the frontier is re-projected.
 Nothing is declared: adding a property stays one decorated function.
+
+When U grows so large that a flat table over it would not fit (a predicate that reads much of
+the state on some branch, like `recoverable`), the memo switches to the finer form of the same
+idea: a deterministic predicate reads its slots in an order that depends only on the values read
+so far, so its evaluations form a decision tree over slots. The tree is grown from traced
+evaluations (one per new branch) and walked for the whole frontier at once.
 """
 
 from __future__ import annotations
@@ -23,18 +29,92 @@ DENSE_LIMIT = 1 << 22
 
 
 class TracingView(View):
-    """A view that records the slot positions a predicate reads."""
+    """A view that records the slot positions a predicate reads, in the order first read."""
 
     __slots__ = ("read",)
 
     def __init__(self, layout: Layout, values: tuple[int, ...]) -> None:
         super().__init__(layout, values)
-        self.read: set[int] = set()
+        self.read: dict[int, None] = {}
 
     def get(self, component: str, index: str | None = None) -> str:
         i = self._where[(component, index)]
-        self.read.add(i)
+        self.read[i] = None
         return self._names[i][self.values[i]]
+
+
+class _Node:
+    """A decision-tree node: the slot read next, and what follows each of its values."""
+
+    __slots__ = ("slot", "children")
+
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+        self.children: dict[int, _Node | _Leaf] = {}
+
+
+class _Leaf:
+    __slots__ = ("result",)
+
+    def __init__(self, result: bool | int) -> None:
+        self.result = result
+
+
+class DecisionTree:
+    """A deterministic predicate as the tree of its traced evaluations."""
+
+    def __init__(self, layout: Layout, predicate: Callable[[View], bool | int], dtype: type) -> None:
+        self.layout = layout
+        self.predicate = predicate
+        self.dtype = dtype
+        self.root: _Node | _Leaf | None = None
+        self.evaluations = 0
+
+    def _grow(self, values: np.ndarray, column: int) -> None:
+        state = tuple(values[:, column].tolist())
+        view = TracingView(self.layout, state)
+        result = self.dtype(self.predicate(view))
+        self.evaluations += 1
+        reads = list(view.read)
+        if not reads:
+            self.root = _Leaf(result)
+            return
+        if self.root is None:
+            self.root = _Node(reads[0])
+        node = self.root
+        for k, slot in enumerate(reads):
+            assert isinstance(node, _Node) and node.slot == slot, "predicate is not deterministic"
+            nxt = node.children.get(state[slot])
+            if nxt is None:
+                nxt = _Leaf(result) if k == len(reads) - 1 else _Node(reads[k + 1])
+                node.children[state[slot]] = nxt
+            node = nxt  # type: ignore[assignment]
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        m = values.shape[1]
+        out = np.zeros(m, dtype=self.dtype)
+        if m == 0:
+            return out
+        if self.root is None:
+            self._grow(values, 0)
+        stack: list[tuple[_Node | _Leaf, np.ndarray]] = [(self.root, np.arange(m))]  # type: ignore[list-item]
+        while stack:
+            node, idx = stack.pop()
+            if isinstance(node, _Leaf):
+                out[idx] = node.result
+                continue
+            col = values[node.slot][idx]
+            order = np.argsort(col, kind="stable")
+            counts = np.bincount(col)
+            bounds = np.r_[0, np.cumsum(counts)]
+            for v in np.flatnonzero(counts).tolist():
+                sub = idx[order[bounds[v]:bounds[v + 1]]]
+                child = node.children.get(v)
+                if child is None:
+                    self._grow(values, int(sub[0]))
+                    child = node.children[v]
+                stack.append((child, sub))
+        return out
 
 
 class Memo:
@@ -53,9 +133,10 @@ class Memo:
         space = 1
         for s in self.slots:
             space *= self.sizes[s]
-        self.dense = np.zeros(space, dtype=self.dtype) if space <= DENSE_LIMIT else None
-        self.known = np.zeros(space, dtype=bool) if space <= DENSE_LIMIT else None
-        self.cache: dict[int, bool | int] = {}
+        small = space <= DENSE_LIMIT
+        self.dense = np.zeros(space if small else 0, dtype=self.dtype)
+        self.known = np.zeros(space if small else 0, dtype=bool)
+        self.tree = None if space <= DENSE_LIMIT else DecisionTree(self.layout, self.predicate, self.dtype)
 
     def _codes(self, values: np.ndarray) -> np.ndarray:
         code = np.zeros(values.shape[1], dtype=np.int64)
@@ -69,7 +150,7 @@ class Memo:
         view = TracingView(self.layout, tuple(values[:, column].tolist()))
         result = self.dtype(self.predicate(view))
         self.evaluations += 1
-        new = view.read.difference(self.slots)
+        new = set(view.read).difference(self.slots)
         if new:
             self.slots.extend(sorted(new))
             self._reset()
@@ -80,33 +161,19 @@ class Memo:
         """The predicate on every state of column-wise `values` (slots x states)."""
         if values.shape[1] == 0:
             return np.zeros(0, dtype=self.dtype)
-        while True:
+        while self.tree is None:
             codes = self._codes(values)
-            if self.dense is not None:
-                todo = np.flatnonzero(~self.known[codes])
-                if not len(todo):
-                    return self.dense[codes]
-                uniq, first = np.unique(codes[todo], return_index=True)
-                grew = False
-                for code, col in zip(uniq.tolist(), todo[first].tolist(), strict=True):
-                    result, grew = self._run(values, col)
-                    if grew:
-                        break
-                    self.dense[code] = result
-                    self.known[code] = True
-                if not grew:
-                    return self.dense[codes]
-                continue
-            uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-            out = np.empty(len(uniq), dtype=self.dtype)
+            todo = np.flatnonzero(~self.known[codes])
+            if not len(todo):
+                return self.dense[codes]
+            uniq, first = np.unique(codes[todo], return_index=True)
             grew = False
-            for k, (code, col) in enumerate(zip(uniq.tolist(), first.tolist(), strict=True)):
-                if code in self.cache:
-                    out[k] = self.cache[code]
-                    continue
+            for code, col in zip(uniq.tolist(), todo[first].tolist(), strict=True):
                 result, grew = self._run(values, col)
                 if grew:
-                    break
-                self.cache[code] = out[k] = result
+                    break  # the projection changed: project again
+                self.dense[code] = result
+                self.known[code] = True
             if not grew:
-                return out[inverse]
+                return self.dense[codes]
+        return self.tree(values)
