@@ -9,6 +9,8 @@ from typing import Any
 from detachcheck.checker.engine import analysis, graph
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
 from detachcheck.checker.engine.explore import Exploration, explore
+from detachcheck.checker.engine.frontier import tables_for
+from detachcheck.checker.engine.pack import packing_for
 from detachcheck.checker.engine.packed import PackedExploration
 from detachcheck.checker.engine.progress import (
     LIVENESS as LIVENESS_PHASE,
@@ -22,6 +24,8 @@ from detachcheck.checker.engine.progress import (
     Status,
 )
 from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
+from detachcheck.checker.engine.unfold import RealPaths, full_count
 from detachcheck.checker.outputs.report import build_report
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
@@ -62,8 +66,18 @@ def _legacy(progress: Progress | None, phase: str) -> Any:
 def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
               max_states: int | None = None, progress: Progress | None = None, operator: bool = False,
               variant: Release | None = None, processes: bool = True, max_seconds: float | None = None,
-              engine: str = "frontier") -> CheckResult:
-    """Check `release` (or a `variant` of it) at the given size against the named properties (default: all)."""
+              engine: str = "frontier", symmetry: bool = False) -> CheckResult:
+    """Check `release` (or a `variant` of it) at the given size against the named properties (default: all).
+
+    With `symmetry` (frontier engine only), the search stores one state per orbit under
+    permutations of data volumes and of requests; counterexamples are unfolded into real paths.
+    Liveness then runs on a second search reduced by volume permutations only: those fix every
+    fair process ("request q" or a step) and every request's obligation, so a cycle of that
+    quotient, repeated until it closes, is a real fair cycle and every real one projects onto one;
+    permuting requests would rename the processes whose fairness is judged (a quotient cycle could
+    be fair only through a renamed process), so it is not done there. Recoverability (reachability)
+    is exact on the fully reduced graph.
+    """
     props = all_properties()
     if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
         wanted = set(property_ids) | {p.witness for p in props if p.id in property_ids and p.witness}
@@ -74,8 +88,12 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     deadline = Deadline(max_seconds)
     queries = tuple(i.as_property() for i in INCIDENTS.values())
     frontier = engine == "frontier"
+    sym: Symmetry | None = None
     if frontier:
-        exploration: Any = search(model, props + queries, max_states=max_states, deadline=deadline, progress=progress)
+        tables = tables_for(model, packing_for(model))
+        sym = symmetry_for(model, tables.packing) if symmetry else None
+        exploration: Any = search(model, props + queries, max_states=max_states, deadline=deadline,
+                                  progress=progress, symmetry=sym, tables=tables)
     else:
         exploration = explore(model, props + queries, max_states=max_states, progress=_legacy(progress, SEARCHING))
     phases = [SEARCHING]
@@ -84,34 +102,47 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     unsettled: set[str] = set()
     live = [p for p in props if p.kind == LIVENESS]
     recover = [p for p in props if p.kind == RECOVERABLE]
+    view: Any = RealPaths(exploration, sym) if sym is not None else exploration
 
-    def status(phase: str) -> None:
+    def status(phase: str, ex: Any) -> None:
         if progress is not None:
-            progress(Status(phase, len(exploration.states), exploration.transitions))
+            progress(Status(phase, len(ex.states), ex.transitions))
 
     if exploration.complete and live and not deadline.expired():
-        status(LIVENESS_PHASE)
-        phases.append(LIVENESS_PHASE)
-        found_graph = exploration.graph() if frontier else analysis.build_graph(exploration)
-        for p in live:
-            finder = graph.find_lasso if frontier else analysis.find_lasso
-            if (lasso := finder(exploration, found_graph, p)) is not None:
-                lassos[p.id] = lasso
+        status(LIVENESS_PHASE, exploration)
+        live_ex, live_sym = exploration, None
+        if sym is not None:  # volume permutations only (see above); no reduction with one data volume
+            live_sym = symmetry_for(model, tables.packing, requests=False)
+            live_ex = search(model, [], deadline=deadline, progress=progress, symmetry=live_sym, tables=tables,
+                             phase=LIVENESS_PHASE)
+        if live_ex.complete:
+            phases.append(LIVENESS_PHASE)
+            found_graph = live_ex.graph() if frontier else analysis.build_graph(live_ex)
+            for p in live:
+                finder = graph.find_lasso if frontier else analysis.find_lasso
+                if (lasso := finder(live_ex, found_graph, p)) is not None:
+                    lassos[p.id] = view.lasso(live_ex, live_sym, lasso) if sym is not None else lasso
+        else:
+            unsettled.update(p.id for p in live)
     elif live:
         unsettled.update(p.id for p in live)
     for p in recover:
         if not exploration.complete or deadline.expired():
             unsettled.add(p.id)
             continue
-        status(RECOVERABILITY)
+        status(RECOVERABILITY, exploration)
         if RECOVERABILITY not in phases:
             phases.append(RECOVERABILITY)
         # Recovery may use operator actions: analyse the model with them.
+        rec_sym = sym
         if operator:
             recovery = exploration
         elif frontier:
-            recovery = search(compile_system(compose(rel, volumes, requests, True, processes)), [],
-                              max_states=max_states, deadline=deadline, progress=progress, phase=RECOVERABILITY)
+            rec_model = compile_system(compose(rel, volumes, requests, True, processes))
+            rec_tables = tables_for(rec_model, packing_for(rec_model))
+            rec_sym = symmetry_for(rec_model, rec_tables.packing) if symmetry else None
+            recovery = search(rec_model, [], max_states=max_states, deadline=deadline, progress=progress,
+                              symmetry=rec_sym, tables=rec_tables, phase=RECOVERABILITY)
         else:
             recovery = explore(compile_system(compose(rel, volumes, requests, True, processes)), [],
                                max_states=max_states)
@@ -123,11 +154,30 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         else:
             found = analysis.find_unrecoverable(recovery, analysis.build_graph(recovery), p, at_rest_failures)
         if found is not None:
-            stuck[p.id] = (recovery, found)
-    status(PROPERTIES)
-    report = build_report(exploration, props, max_states, queries, lassos, stuck, unsettled)
+            if rec_sym is not None:
+                real = view if recovery is exploration else RealPaths(recovery, rec_sym)
+                stuck[p.id] = (real, real.stuck(found))
+            else:
+                stuck[p.id] = (recovery, found)
+    status(PROPERTIES, exploration)
+    report = build_report(view, props, max_states, queries, lassos, stuck, unsettled)
+    if sym is not None:
+        report["search"]["symmetry"] = {
+            "reduced_by": "permutations of the data volumes and of the requests",
+            "group_order": len(sym.group),
+            "full_states": full_count(exploration, sym) if exploration.complete else None}
+    if not exploration.complete:
+        report["search"]["partial"] = partial_summary(exploration, phases, max_seconds)
     seconds = time.perf_counter() - start
     return CheckResult(model, exploration, report, seconds, lassos, stuck, phases)
+
+
+def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None) -> dict[str, Any]:
+    """What a search cut short covered."""
+    stopped = getattr(exploration, "stopped", "max-states")
+    depth = getattr(exploration, "depth_completed", max(exploration.depth))
+    return {"stopped_by": stopped, "max_seconds": max_seconds if stopped == "max-seconds" else None,
+            "states_checked": len(exploration.states), "depth_completed": depth, "phases": phases}
 
 
 def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,

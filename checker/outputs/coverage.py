@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from detachcheck.checker.engine.explore import Exploration
 from detachcheck.checker.engine.packed import PackedExploration
+from detachcheck.checker.engine.unfold import RealPaths
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Coverage:
 
 def enabled_keys(exploration: Exploration) -> set[tuple[int, tuple[int, ...]]]:
     """(action index, values of the slots it fires) for every action enabled in an explored state."""
-    if isinstance(exploration, PackedExploration):
+    if isinstance(exploration, PackedExploration | RealPaths):
         return exploration.graph().taken  # computed with the frontier step, over all states at once
     model = exploration.model
     keys: set[tuple[int, tuple[int, ...]]] = set()
