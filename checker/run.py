@@ -66,7 +66,7 @@ def _legacy(progress: Progress | None, phase: str) -> Any:
 def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
               max_states: int | None = None, progress: Progress | None = None, operator: bool = False,
               variant: Release | None = None, processes: bool = True, max_seconds: float | None = None,
-              engine: str = "frontier", symmetry: bool = False) -> CheckResult:
+              engine: str = "frontier", symmetry: bool = True) -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all).
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
