@@ -26,7 +26,7 @@ def model_of(release, volumes, requests, processes=False):
     return compile_system(compose(RELEASES[release], volumes, requests, processes=processes))
 
 
-@pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 2, 2), ("queens", 2, 3), ("master", 3, 2)])
+@pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 2, 2), ("queens", 1, 3), ("master", 3, 2)])
 def test_canonical_form_is_one_member_per_orbit(release, volumes, requests):
     model = model_of(release, volumes, requests)
     states = explore(model, []).states
@@ -39,7 +39,7 @@ def test_canonical_form_is_one_member_per_orbit(release, volumes, requests):
             assert all(sym.canonical_state(sym.apply(state, g)) == canon for g in sym.group)
 
 
-@pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 2, 2), ("queens", 2, 3)])
+@pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 2, 2), ("queens", 1, 3)])
 def test_reduced_search_has_one_state_per_orbit(release, volumes, requests):
     model = model_of(release, volumes, requests)
     full = explore(model, [])
