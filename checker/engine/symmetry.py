@@ -61,9 +61,35 @@ def symmetry_layout(model: CompiledModel) -> Layout:
     return Layout(blocks, requests, targets, lock, target_of_volume, lock_of_request)
 
 
-def _sort_rows(keys: np.ndarray) -> np.ndarray:
-    """Per state (column), the positions that sort its rows' keys (stable)."""
-    return np.argsort(keys, axis=0, kind="stable")
+def _ranks(keys: list[np.ndarray]) -> list[np.ndarray]:
+    """Per state, the place of each row once sorted by key (ties kept in row order): pairwise
+    comparisons, cheap for the two or three rows there are."""
+    ranks = []
+    for i, ki in enumerate(keys):
+        rank = np.zeros(len(ki), dtype=np.int64)
+        for j, kj in enumerate(keys):
+            if j != i:
+                rank += (kj < ki) if j > i else (kj <= ki)
+        ranks.append(rank)
+    return ranks
+
+
+def _sorted_small(rows: list[np.ndarray]) -> list[np.ndarray]:
+    """Rows sorted elementwise (a sorting network by repeated min/max)."""
+    rows = list(rows)
+    for i in range(len(rows)):
+        for j in range(len(rows) - 1 - i):
+            lo, hi = np.minimum(rows[j], rows[j + 1]), np.maximum(rows[j], rows[j + 1])
+            rows[j], rows[j + 1] = lo, hi
+    return rows
+
+
+def _gather(rows: list[np.ndarray], ranks: list[np.ndarray], k: int) -> np.ndarray:
+    """Per state, the row whose rank is k."""
+    out = rows[0].copy()
+    for i in range(1, len(rows)):
+        out = np.where(ranks[i] == k, rows[i], out)
+    return np.where(ranks[0] == k, rows[0], out)
 
 
 class Symmetry:
@@ -96,59 +122,53 @@ class Symmetry:
         out = values.copy()
         m = values.shape[1]
         n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
-        pcs = [values[s].astype(np.int64) for s in lay.request_slots]
-        targets = [values[s].astype(np.int64) for s in lay.target_slots]
+        pcs = [values[s] for s in lay.request_slots]
+        targets = [values[s] for s in lay.target_slots]
         holds = [(values[lay.lock_slot] == lay.lock_of_request[q]) if lay.lock_slot is not None
                  else np.zeros(m, dtype=bool) for q in range(n_req)]
         if n_vol > 1:
             pc_size = self.sizes[lay.request_slots[0]] if n_req else 1
-            keys = np.zeros((n_vol, m), dtype=np.int64)
+            keys = []
             for i, block in enumerate(lay.volume_blocks):
                 code = np.zeros(m, dtype=np.int64)
                 for s in block:
                     code = code * self.sizes[s] + values[s]
+                about = [targets[q] == lay.target_of_volume[i] for q in range(n_req)]
                 if self.requests:  # sorted multiset of (request state, holds the lock) about volume i
-                    items = np.stack([np.where(targets[q] == lay.target_of_volume[i], pcs[q] * 2 + holds[q] + 1, 0)
-                                      for q in range(n_req)]) if n_req else np.zeros((0, m), dtype=np.int64)
-                    items.sort(axis=0)
-                    for row in items:
+                    items = [np.where(about[q], pcs[q].astype(np.int64) * 2 + holds[q] + 1, 0) for q in range(n_req)]
+                    for row in _sorted_small(items):
                         code = code * (2 * pc_size + 1) + row
                 else:  # which requests are about volume i
                     for q in range(n_req):
-                        code = code * 2 + (targets[q] == lay.target_of_volume[i])
-                keys[i] = code
-            order = _sort_rows(keys)  # order[k] = the volume that goes to position k
-            for k in range(n_vol):
-                src = order[k]
-                for j, s in enumerate(lay.volume_blocks[k]):
-                    rows = np.stack([values[lay.volume_blocks[i][j]] for i in range(n_vol)])
-                    out[s] = np.take_along_axis(rows, src[None, :], axis=0)[0]
-            rank = np.empty_like(order)
-            np.put_along_axis(rank, order, np.arange(n_vol)[:, None].repeat(m, axis=1), axis=0)
-            rename = np.arange(self.sizes[lay.target_slots[0]], dtype=np.int64)[:, None].repeat(m, axis=1) \
-                if n_req else None
-            for i in range(n_vol):
-                if rename is not None:
-                    rename[lay.target_of_volume[i]] = np.asarray(lay.target_of_volume)[rank[i]]
+                        code = code * 2 + about[q]
+                keys.append(code)
+            ranks = _ranks(keys)
+            for j in range(len(lay.volume_blocks[0])):
+                rows = [values[block[j]] for block in lay.volume_blocks]
+                for k, block in enumerate(lay.volume_blocks):
+                    out[block[j]] = _gather(rows, ranks, k)
+            naming = np.asarray(lay.target_of_volume, dtype=np.uint8)
+            renamed = []
             for q, s in enumerate(lay.target_slots):
-                targets[q] = np.take_along_axis(rename, targets[q][None, :], axis=0)[0]
-                out[s] = targets[q]
+                t = targets[q]
+                new = t.copy()
+                for i in range(n_vol):
+                    new = np.where(t == lay.target_of_volume[i], naming[ranks[i]], new)
+                renamed.append(new)
+                out[s] = new
+            targets = renamed
         if self.requests and n_req > 1:
             t_size = self.sizes[lay.target_slots[0]]
-            keys = np.stack([(pcs[q] * t_size + targets[q]) * 2 + ~holds[q] for q in range(n_req)])
-            order = _sort_rows(keys)
-            req_rows = np.stack(pcs)
-            tgt_rows = np.stack(targets)
+            keys = [(pcs[q].astype(np.int64) * t_size + targets[q]) * 2 + ~holds[q] for q in range(n_req)]
+            ranks = _ranks(keys)
             for k in range(n_req):
-                out[lay.request_slots[k]] = np.take_along_axis(req_rows, order[k][None, :], axis=0)[0]
-                out[lay.target_slots[k]] = np.take_along_axis(tgt_rows, order[k][None, :], axis=0)[0]
+                out[lay.request_slots[k]] = _gather(pcs, ranks, k)
+                out[lay.target_slots[k]] = _gather(targets, ranks, k)
             if lay.lock_slot is not None:
-                lock = values[lay.lock_slot].astype(np.int64)
-                for k in range(n_req):
-                    held = holds[0] & False
-                    for q in range(n_req):
-                        held |= holds[q] & (order[k] == q)
-                    lock = np.where(held, lay.lock_of_request[k], lock)
+                naming = np.asarray(lay.lock_of_request, dtype=np.uint8)
+                lock = values[lay.lock_slot]
+                for q in range(n_req):
+                    lock = np.where(holds[q], naming[ranks[q]], lock)
                 out[lay.lock_slot] = lock
         return out
 
