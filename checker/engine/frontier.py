@@ -19,45 +19,77 @@ from detachcheck.checker.engine.pack import Packing
 
 
 @dataclass(frozen=True)
-class ActionTable:
-    """One compiled action as numpy lookups."""
+class Move:
+    """One action's writes, for states whose dispatch value is known: XOR masks into the packed key,
+    constant where the guard leaves the written slot one possible change, else looked up per value."""
 
     index: int
-    checks: tuple[tuple[int, np.ndarray], ...]
-    """(slot, ok[value] as bool) for every checked slot but the dispatch slot."""
-    word_writes: tuple[tuple[int, np.ndarray], ...]
-    """(slot, XOR mask into the word per current value, uint64)."""
-    extra_writes: tuple[tuple[int, np.ndarray], ...]
+    word_xor: int
+    extra_xor: int
+    word_writes: tuple[tuple[int, np.ndarray], ...]  # (slot, uint64 XOR mask per current value)
+    extra_writes: tuple[tuple[int, np.ndarray], ...]  # (slot, uint32 XOR mask per current value)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Actions of one dispatch row that share their guard (a step's outcomes usually do)."""
+
+    checks: tuple[tuple[int, np.ndarray], ...]  # (slot, ok[value] as bool), the dispatch slot left out
+    moves: tuple[Move, ...]
 
 
 @dataclass(frozen=True)
 class Tables:
-    """The model's actions as numpy lookups, grouped by dispatch slot and value."""
+    """The model's actions as numpy lookups, grouped by dispatch slot, value and guard."""
 
     packing: Packing
-    groups: tuple[tuple[int, tuple[tuple[ActionTable, ...], ...]], ...]
+    groups: tuple[tuple[int, tuple[tuple[Guard, ...], ...]], ...]
     rank: np.ndarray
     """action index -> its place in dispatch order (the order a state tries its actions)."""
     actions: int
 
 
-def _action_table(model: CompiledModel, packing: Packing, index: int, key: int | None) -> ActionTable:
-    ca = model.actions[index]
-    checks = []
-    for slot, ok in ca.checks:
-        if slot == key:
-            continue
-        table = np.zeros(packing.sizes[slot], dtype=bool)
-        table[list(ok)] = True
-        checks.append((slot, table))
+def _move(model: CompiledModel, packing: Packing, index: int, allowed: dict[int, frozenset[int]]) -> Move:
+    word_xor = extra_xor = 0
     word_writes, extra_writes = [], []
-    for slot, table in ca.writes:
-        xor = np.array([v ^ t for v, t in enumerate(table)], dtype=np.uint64) << np.uint64(packing.shifts[slot])
+    for slot, table in model.actions[index].writes:
+        shift = packing.shifts[slot]
+        values = allowed.get(slot, frozenset(range(len(table))))
+        changes = {v ^ table[v] for v in values}
+        if len(changes) == 1:
+            if packing.in_extra[slot]:
+                extra_xor ^= changes.pop() << shift
+            else:
+                word_xor ^= changes.pop() << shift
+            continue
+        xor = np.array([v ^ t for v, t in enumerate(table)], dtype=np.uint64) << np.uint64(shift)
         if packing.in_extra[slot]:
             extra_writes.append((slot, xor.astype(np.uint32)))
         else:
             word_writes.append((slot, xor))
-    return ActionTable(index, tuple(checks), tuple(word_writes), tuple(extra_writes))
+    return Move(index, word_xor, extra_xor, tuple(word_writes), tuple(extra_writes))
+
+
+def _row(model: CompiledModel, packing: Packing, key: int, value: int, row: tuple[int, ...]) -> tuple[Guard, ...]:
+    """A dispatch row's actions grouped by guard, for states whose dispatch slot holds `value`."""
+    guards: dict[tuple, list[Move]] = {}
+    for i in row:
+        checks = dict(model.actions[i].checks)
+        allowed = dict(checks)
+        if checks:  # guarded: the row only holds states with `value` at the dispatch slot
+            allowed[key] = frozenset({value})
+            checks.pop(key, None)
+        guards.setdefault(tuple(sorted(checks.items(), key=lambda c: c[0])), []).append(
+            _move(model, packing, i, allowed))
+    out = []
+    for checks, moves in guards.items():
+        tables = []
+        for slot, ok in checks:
+            table = np.zeros(packing.sizes[slot], dtype=bool)
+            table[list(ok)] = True
+            tables.append((slot, table))
+        out.append(Guard(tuple(tables), tuple(moves)))
+    return tuple(out)
 
 
 def tables_for(model: CompiledModel, packing: Packing) -> Tables:
@@ -65,11 +97,8 @@ def tables_for(model: CompiledModel, packing: Packing) -> Tables:
     order: list[tuple[int, int]] = []
     groups = []
     for g, (key, rows) in enumerate(model.dispatch):
-        members = sorted({i for row in rows for i in row})
-        order += [(g, i) for i in members]
-        guarded = {i for i in members if model.actions[i].checks}
-        built = {i: _action_table(model, packing, i, key if i in guarded else None) for i in members}
-        groups.append((key, tuple(tuple(built[i] for i in row) for row in rows)))
+        order += [(g, i) for i in sorted({i for row in rows for i in row})]
+        groups.append((key, tuple(_row(model, packing, key, v, row) for v, row in enumerate(rows))))
     rank = np.zeros(len(model.actions), dtype=np.int64)
     for r, (_, i) in enumerate(sorted(order)):
         rank[i] = r
@@ -101,29 +130,45 @@ def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
         col = values[key]
         order = np.argsort(col, kind="stable")
         bounds = np.r_[0, np.cumsum(np.bincount(col, minlength=len(rows)))]
-        for v, row in enumerate(rows):
-            if not row or bounds[v] == bounds[v + 1]:
+        for v, guards in enumerate(rows):
+            if not guards or bounds[v] == bounds[v + 1]:
                 continue
             idx = order[bounds[v]:bounds[v + 1]]
-            for at in row:
+            columns: dict[int, np.ndarray] = {}
+
+            def column(slot: int, idx: np.ndarray = idx, columns: dict[int, np.ndarray] = columns) -> np.ndarray:
+                if slot not in columns:
+                    columns[slot] = values[slot][idx]
+                return columns[slot]
+
+            for guard in guards:
+                pos = None
                 sel = idx
-                for slot, ok in at.checks:
-                    sel = sel[ok[values[slot][sel]]]
-                    if not len(sel):
-                        break
-                if not len(sel):
-                    continue
+                if guard.checks:
+                    mask = None
+                    for slot, ok in guard.checks:
+                        hit = ok[column(slot)]
+                        mask = hit if mask is None else mask & hit
+                    pos = np.flatnonzero(mask)
+                    if not len(pos):
+                        continue
+                    sel = idx[pos]
                 w = word[sel]
-                for slot, xor in at.word_writes:
-                    w = w ^ xor[values[slot][sel]]
-                if extra is not None:
-                    x = extra[sel]
-                    for slot, xor in at.extra_writes:
-                        x = x ^ xor[values[slot][sel]]
-                    extras.append(x)
-                sources.append(sel)
-                acts.append(np.full(len(sel), at.index, dtype=np.int32))
-                words.append(w)
+                x = extra[sel] if extra is not None else None
+                for mv in guard.moves:
+                    ww = w ^ np.uint64(mv.word_xor) if mv.word_xor else w
+                    for slot, xor in mv.word_writes:
+                        c = column(slot)
+                        ww = ww ^ xor[c if pos is None else c[pos]]
+                    if x is not None:
+                        xx = x ^ np.uint32(mv.extra_xor) if mv.extra_xor else x
+                        for slot, xor in mv.extra_writes:
+                            c = column(slot)
+                            xx = xx ^ xor[c if pos is None else c[pos]]
+                        extras.append(xx)
+                    sources.append(sel)
+                    acts.append(np.full(len(sel), mv.index, dtype=np.int32))
+                    words.append(ww)
     if not sources:
         empty = np.zeros(0, dtype=np.int64)
         return Successors(empty, empty.astype(np.int32), np.zeros(0, dtype=np.uint64),
