@@ -117,8 +117,9 @@ class Successors:
 
 
 def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
-               values: np.ndarray | None = None) -> Successors:
-    """The successors of frontier `(word, extra)`; `values` are its unpacked columns if at hand."""
+               values: np.ndarray | None = None, ordered: bool = True) -> Successors:
+    """The successors of frontier `(word, extra)`; `values` are its unpacked columns if at hand.
+    Unless `ordered` is False, they come in discovery order (see `discovery_order`)."""
     if values is None:
         values = tables.packing.unpack(word, extra)
     m = len(word)
@@ -175,9 +176,16 @@ def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                           np.zeros(0, dtype=np.uint32) if extra is not None else None, np.zeros(m, dtype=np.int32))
     source = np.concatenate(sources)
     action = np.concatenate(acts)
-    order = np.argsort(source * tables.actions + tables.rank[action])
-    source, action = source[order], action[order]
-    out_word = np.concatenate(words)[order]
-    out_extra = np.concatenate(extras)[order] if extra is not None else None
+    out_word = np.concatenate(words)
+    out_extra = np.concatenate(extras) if extra is not None else None
     enabled = np.bincount(source, minlength=m).astype(np.int32)
+    if ordered:
+        order = discovery_order(tables, source, action)
+        source, action, out_word = source[order], action[order], out_word[order]
+        out_extra = out_extra[order] if out_extra is not None else None
     return Successors(source, action, out_word, out_extra, enabled)
+
+
+def discovery_order(tables: Tables, source: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """The permutation that puts successors in discovery order: by source, then dispatch rank."""
+    return np.argsort(source * tables.actions + tables.rank[action])

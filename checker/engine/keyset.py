@@ -17,8 +17,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 def bucket_of(word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
     """The bucket of each key."""
     if extra is not None:
-        return extra.astype(np.int64)
-    return ((word * _GOLDEN) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+        return extra.astype(np.uint16)  # small integers: numpy's stable sort is a radix sort for them
+    return ((word * _GOLDEN) >> np.uint64(64 - HASH_BITS)).astype(np.uint16)
 
 
 def _split(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

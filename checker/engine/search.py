@@ -16,7 +16,7 @@ import numpy as np
 
 from detachcheck.checker.engine.checks import LevelChecks
 from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.frontier import Tables, successors, tables_for
+from detachcheck.checker.engine.frontier import Tables, discovery_order, successors, tables_for
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.pack import packing_for
 from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
@@ -72,7 +72,7 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     level_start = 0
     expanded_depth = -1
     while len(word):
-        succ = successors(tables, word, extra, values)
+        succ = successors(tables, word, extra, values, ordered=False)
         checks.expanded(level_start, values, succ.enabled)
         expanded_depth += 1
         cw, cx = succ.word, succ.extra
@@ -80,6 +80,7 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
             cw, cx = canonical(cw, cx)
         seen = keys.find(cw, cx) >= 0
         unseen = np.flatnonzero(~seen)
+        unseen = unseen[discovery_order(tables, succ.source[unseen], succ.action[unseen])]  # only these need it
         first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
         allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
         if allowed < len(first):
