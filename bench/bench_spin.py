@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.search import search
 from detachcheck.checker.exports.promela import spin_states, to_promela
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
@@ -28,16 +28,19 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("spin") is None or shutil.which("gcc") is None:
         raise SystemExit("bench_spin: needs spin and gcc (apt-get install spin gcc)")
-    print("release | size | detachcheck states | spin states stored | detachcheck s (no properties) | spin s")
+    print("release | size | detachcheck states | spin states stored | detachcheck s (no properties) | spin s | "
+          "detachcheck states/s | spin states/s")
     for size in args.sizes.split(","):
         volumes, requests = (int(x) for x in size[1:].split("r"))
         model = compile_system(compose(RELEASES[args.release], volumes, requests))
         start = time.perf_counter()
-        run = explore(model, [])
+        run = search(model, [])
         ours = time.perf_counter() - start
         with tempfile.TemporaryDirectory() as tmp:
             stored, _, spin_s = spin_states(to_promela(model), Path(tmp))
-        print(f"{args.release} | {size} | {len(run.states)} | {stored} | {ours:.3f} | {spin_s:.3f}", flush=True)
+        n = len(run.states)
+        print(f"{args.release} | {size} | {n} | {stored} | {ours:.3f} | {spin_s:.3f} | {n / ours:,.0f} | "
+              f"{stored / spin_s:,.0f}", flush=True)
 
 
 if __name__ == "__main__":
