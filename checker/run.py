@@ -50,6 +50,8 @@ class CheckResult:
     lassos: dict[str, analysis.Lasso] = field(default_factory=dict)
     stuck: dict[str, tuple[Any, analysis.Stuck]] = field(default_factory=dict)
     phases: list[str] = field(default_factory=list)
+    partial: bool = False
+    """The search or an analysis was cut short (--max-states, --max-seconds): some verdicts are unknown."""
 
 
 def at_rest_failures(s: View) -> int:
@@ -166,15 +168,17 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             "reduced_by": "permutations of the data volumes and of the requests",
             "group_order": len(sym.group),
             "full_states": full_count(exploration, sym) if exploration.complete else None}
-    if not exploration.complete:
-        report["search"]["partial"] = partial_summary(exploration, phases, max_seconds)
+    partial = not exploration.complete or deadline.expired()
+    if partial:
+        report["search"]["partial"] = partial_summary(exploration, phases, max_seconds, deadline.expired())
     seconds = time.perf_counter() - start
-    return CheckResult(model, exploration, report, seconds, lassos, stuck, phases)
+    return CheckResult(model, exploration, report, seconds, lassos, stuck, phases, partial)
 
 
-def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None) -> dict[str, Any]:
-    """What a search cut short covered."""
-    stopped = getattr(exploration, "stopped", "max-states")
+def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None,
+                    out_of_time: bool) -> dict[str, Any]:
+    """What a check cut short covered: the search's states and depth, and the phases that ran."""
+    stopped = "max-seconds" if out_of_time else getattr(exploration, "stopped", None) or "max-states"
     depth = getattr(exploration, "depth_completed", max(exploration.depth))
     return {"stopped_by": stopped, "max_seconds": max_seconds if stopped == "max-seconds" else None,
             "states_checked": len(exploration.states), "depth_completed": depth, "phases": phases}

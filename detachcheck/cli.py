@@ -185,8 +185,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         display.stop()
     selected = bool(args.properties)
-    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected,
-                         not r.exploration.complete) for n, r in zip(names, results, strict=True)]
+    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected, r.partial)
+             for n, r in zip(names, results, strict=True)]
     reports = [r.report for r in results]
     try:
         for stem, report in zip(stems, reports, strict=True):
@@ -199,7 +199,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     _write(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
         if args.release == ALL:
             matrix = build_matrix(reports, stems)
-            partial = any(not r.exploration.complete for r in results)
+            partial = any(r.partial for r in results)
             mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected,
                                 partial)
             _write(args.reports / f"{mstem}.md", matrix_markdown(matrix))

@@ -2,8 +2,8 @@
 
 No edge is stored during the search. After it, `successor_graph` recomputes every explored
 state's successors with the frontier step (in chunks), maps each target to its id through the
-visited set's sorted keys, and builds a CSR matrix: row = source, column = target, data =
-action index + 1, each row in the explorer's order. Liveness (weakly fair lassos) and
+visited set's sorted keys, and builds CSR arrays: row = source, column = target, with the
+action of each edge alongside, each row in the explorer's order. Liveness (weakly fair lassos) and
 recoverability (reverse reachability) then run with `scipy.sparse.csgraph` and numpy, and give the
 same answers as `analysis.py`'s networkx versions; the one lasso reported is drawn by
 `analysis._fair_cycle` itself, on a networkx graph of the offending request's obligation region
@@ -33,7 +33,7 @@ from detachcheck.properties.registry import Property
 class ArrayGraph:
     """Successors of every explored state (CSR), and the fair process of each action."""
 
-    matrix: csr_matrix  # matrix[i, j] = action index + 1 of the first action from i to j
+    matrix: csr_matrix  # the edges as a sparse matrix (for scipy.sparse.csgraph)
     targets: np.ndarray  # CSR column indices in row order, parallel edges kept (int32)
     actions: np.ndarray  # action index per edge (int16)
     indptr: np.ndarray

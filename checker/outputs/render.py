@@ -67,7 +67,7 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
         full = s["symmetry"]["full_states"]
         console.print(f"symmetry reduced (group of {s['symmetry']['group_order']})"
                       + (f": {full} states without reduction" if full is not None else ""))
-    if not s["complete"]:
+    if not s["complete"] or s.get("partial"):
         part = s.get("partial") or {}
         limit = f"--max-seconds {part['max_seconds']}" if part.get("stopped_by") == "max-seconds" \
             else f"--max-states {s['max_states']}"
