@@ -109,8 +109,8 @@ def tables_for(model: CompiledModel, packing: Packing) -> Tables:
 class Successors:
     """Every enabled (state, action) of a frontier, in discovery order."""
 
-    source: np.ndarray  # position in the frontier (int64)
-    action: np.ndarray  # action index (int32)
+    source: np.ndarray  # position in the frontier (int32)
+    action: np.ndarray  # action index (int16)
     word: np.ndarray
     extra: np.ndarray | None
     enabled: np.ndarray  # enabled actions per frontier state (int32)
@@ -168,13 +168,13 @@ def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                             xx = xx ^ xor[c if pos is None else c[pos]]
                         extras.append(xx)
                     sources.append(sel)
-                    acts.append(np.full(len(sel), mv.index, dtype=np.int32))
+                    acts.append(np.full(len(sel), mv.index, dtype=np.int16))
                     words.append(ww)
     if not sources:
         empty = np.zeros(0, dtype=np.int64)
-        return Successors(empty, empty.astype(np.int32), np.zeros(0, dtype=np.uint64),
+        return Successors(empty.astype(np.int32), empty.astype(np.int16), np.zeros(0, dtype=np.uint64),
                           np.zeros(0, dtype=np.uint32) if extra is not None else None, np.zeros(m, dtype=np.int32))
-    source = np.concatenate(sources)
+    source = np.concatenate(sources).astype(np.int32)  # frontier positions: 4 bytes do
     action = np.concatenate(acts)
     out_word = np.concatenate(words)
     out_extra = np.concatenate(extras) if extra is not None else None
@@ -188,4 +188,4 @@ def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
 
 def discovery_order(tables: Tables, source: np.ndarray, action: np.ndarray) -> np.ndarray:
     """The permutation that puts successors in discovery order: by source, then dispatch rank."""
-    return np.argsort(source * tables.actions + tables.rank[action])
+    return np.argsort(source.astype(np.int64) * tables.actions + tables.rank[action])

@@ -152,16 +152,17 @@ def find_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Property
     n = len(exploration.states)
     depth = exploration.depth.array()
     enabled = enabled_process_bits(graph)
-    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    source = np.repeat(np.arange(n, dtype=np.int32), np.diff(graph.indptr))
     best: tuple[int, int, str] | None = None  # (depth, entry, request)
     for q in exploration.model.system.request_ids:
         bad = evaluate(exploration, Memo(exploration.model.layout, lambda s, q=q: prop.check(s, q)))
         if not bad.any():
             continue
         inside = bad[source] & bad[graph.targets]
-        sub = csr_matrix((np.ones(int(inside.sum()), dtype=np.int8), (source[inside], graph.targets[inside])),
-                         shape=(n, n))
+        indptr = np.r_[0, np.cumsum(np.bincount(source[inside], minlength=n))]  # edges are grouped by source
+        sub = csr_matrix((np.ones(int(indptr[-1]), dtype=np.int8), graph.targets[inside], indptr), shape=(n, n))
         _, label = connected_components(sub, directed=True, connection="strong")
+        del sub, indptr
         label = np.where(bad, label, -1)
         candidates = _fair_components(label, bad, enabled, depth, source[inside], graph.targets[inside],
                                       graph.process_bits[graph.actions[inside]])
@@ -228,16 +229,18 @@ def find_unrecoverable(exploration: PackedExploration, graph: ArrayGraph, target
                        score: Callable[[View], int] | None = None) -> Stuck | None:
     """The first (by id) state that cannot reach any state satisfying `target`."""
     layout = exploration.model.layout
-    n = len(exploration.states)
     good = evaluate(exploration, Memo(layout, target.check))
-    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
-    # Reverse reachability from every good state: one BFS from an extra node pointing at them.
-    goods = np.flatnonzero(good)
-    rev = csr_matrix((np.ones(len(source) + len(goods), dtype=np.int8),
-                      (np.r_[graph.targets, np.full(len(goods), n)], np.r_[source, goods])), shape=(n + 1, n + 1))
-    can = np.zeros(n + 1, dtype=bool)
-    can[breadth_first_order(rev, n, directed=True, return_predecessors=False)] = True
-    stuck_ids = np.flatnonzero(~can[:n])
+    # Reverse reachability from every good state, a level at a time over the transposed graph.
+    preds = graph.matrix.T.tocsr()
+    can = good.copy()
+    frontier = np.flatnonzero(good)
+    while len(frontier):
+        rows = preds[frontier]
+        found = rows.indices[~can[rows.indices]]
+        frontier = np.unique(found)
+        can[frontier] = True
+    del preds
+    stuck_ids = np.flatnonzero(~can)
     if not len(stuck_ids):
         return None
     stuck = int(stuck_ids[0])

@@ -102,6 +102,9 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
         if len(word) and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
+    parent = np.concatenate(parents)
+    via = np.concatenate(vias)
+    del parents, vias  # before the keys by id: the lists and their concatenation are not held together
     by_id_word = np.zeros(n, dtype=np.uint64)
     by_id_extra = np.zeros(n, dtype=np.uint32) if packing.two_part else None
     for b, words in keys.words.items():
@@ -110,5 +113,5 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
             by_id_extra[keys.ids[b]] = b
     return PackedExploration(
         model, tables, keys, PackedStates(packing, by_id_word, by_id_extra),
-        IntColumn(np.concatenate(parents)), IntColumn(np.concatenate(vias)), LevelDepths(np.array(bounds)),
+        IntColumn(parent), IntColumn(via), LevelDepths(np.array(bounds)),
         transitions, complete, checks.found, stopped, expanded_depth, symmetry)
