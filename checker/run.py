@@ -124,6 +124,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
                 finder = graph.find_lasso if frontier else analysis.find_lasso
                 if (lasso := finder(live_ex, found_graph, p)) is not None:
                     lassos[p.id] = view.lasso(live_ex, live_sym, lasso) if sym is not None else lasso
+            del found_graph
+            if frontier:
+                live_ex.drop_graph()
         else:
             unsettled.update(p.id for p in live)
     elif live:
@@ -161,6 +164,8 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
                 stuck[p.id] = (real, real.stuck(found))
             else:
                 stuck[p.id] = (recovery, found)
+        if frontier and recovery is not exploration:
+            recovery.drop_graph()
     status(PROPERTIES, exploration)
     report = build_report(view, props, max_states, queries, lassos, stuck, unsettled)
     if sym is not None:

@@ -28,6 +28,9 @@ from detachcheck.checker.engine.readsets import Memo
 from detachcheck.fsm.view import View
 from detachcheck.properties.registry import Property
 
+GRAPH_CHUNK = 1 << 14
+"""States whose successors are recomputed at once (bounds the transient arrays)."""
+
 
 @dataclass
 class ArrayGraph:
@@ -86,30 +89,39 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
             else:
                 fire_word[a] |= np.uint64(mask)
     fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    counts, targets, actions = [], [], []
-    for start in range(0, len(states), CHUNK):
-        values = states.values(start, start + CHUNK)
-        extra = None if states.extra is None else states.extra[start:start + CHUNK]
-        succ = successors(tables, states.word[start:start + CHUNK], extra, values)
+    n = len(states)
+    # The search counted exactly the edges between explored states: fill arrays of that size.
+    target = np.empty(exploration.transitions, dtype=np.int32)
+    action = np.empty(exploration.transitions, dtype=np.int16)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    at = 0
+    for start in range(0, n, GRAPH_CHUNK):
+        stop = min(n, start + GRAPH_CHUNK)
+        values = states.values(start, stop)
+        extra = None if states.extra is None else states.extra[start:stop]
+        succ = successors(tables, states.word[start:stop], extra, values)
+        del values
         fw = states.word[start + succ.source] & fire_word[succ.action]
         fx = (extra[succ.source] & fire_extra[succ.action]) if extra is not None else np.zeros(len(fw), np.uint32)
         fired.append(_distinct(succ.action, fw, fx))
+        del fw, fx
         word, xtra = succ.word, succ.extra
         if canonical is not None:
             word, xtra = canonical(word, xtra)
         ids = exploration.ids_of(word, xtra)
         keep = ids >= 0
-        counts.append(np.bincount(succ.source[keep], minlength=len(values[0])))
-        targets.append(ids[keep].astype(np.int32))
-        actions.append(succ.action[keep].astype(np.int16))
-    n = len(states)
-    indptr = np.r_[0, np.cumsum(np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64))].astype(np.int64)
-    target = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int32)
-    action = np.concatenate(actions) if actions else np.zeros(0, dtype=np.int16)
+        kept = int(keep.sum())
+        indptr[start + 1:stop + 1] = np.bincount(succ.source[keep], minlength=stop - start)
+        target[at:at + kept] = ids[keep]
+        action[at:at + kept] = succ.action[keep]
+        at += kept
+    assert at == len(target), "the graph's edges differ from the search's transitions"
+    np.cumsum(indptr, out=indptr)
     matrix = csr_matrix((np.ones(len(target), dtype=np.int8), target, indptr), shape=(n, n))
     process = fair_processes(exploration)
     names = sorted({p for p in process if p is not None})
-    bits = np.array([0 if p is None else 1 << names.index(p) for p in process], dtype=np.uint64)
+    bits = np.array([0 if p is None else 1 << names.index(p) for p in process],
+                    dtype=np.uint32 if len(names) < 32 else np.uint64)
     action_d, word_d, extra_d = _distinct(*(np.concatenate(parts) for parts in zip(*fired, strict=True))) \
         if fired else (np.zeros(0, np.int32), np.zeros(0, np.uint64), np.zeros(0, np.uint32))
     taken = set()
@@ -130,7 +142,7 @@ def _distinct(action: np.ndarray, word: np.ndarray, extra: np.ndarray) -> tuple[
 def evaluate(exploration: PackedExploration, memo: Memo) -> np.ndarray:
     """A memoised predicate (or score) on every explored state, by id."""
     states = exploration.states
-    step = 16 * CHUNK  # large chunks: fewer walks of a decision tree
+    step = 4 * CHUNK  # large chunks (fewer walks of a decision tree), not too large (transient memory)
     parts = [memo(states.values(start, start + step)) for start in range(0, len(states), step)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=memo.dtype)
 
@@ -139,7 +151,7 @@ def enabled_process_bits(graph: ArrayGraph) -> np.ndarray:
     """Per state, the OR of the fair processes its successors belong to."""
     per_edge = graph.process_bits[graph.actions]
     n = len(graph.indptr) - 1
-    out = np.zeros(n, dtype=np.uint64)
+    out = np.zeros(n, dtype=graph.process_bits.dtype)
     rows = np.flatnonzero(np.diff(graph.indptr))
     if len(rows):
         out[rows] = np.bitwise_or.reduceat(per_edge, graph.indptr[rows])
@@ -194,12 +206,12 @@ def _fair_components(label: np.ndarray, bad: np.ndarray, enabled: np.ndarray, de
         for c, i in zip(label[calm_sorted].tolist(), calm_sorted.tolist(), strict=True):
             calm_entry.setdefault(c, i)
     internal = label[src] == label[dst]
-    taken = np.zeros(len(comps), dtype=np.uint64)
+    taken = np.zeros(len(comps), dtype=edge_bits.dtype)
     has_edge = np.zeros(len(comps), dtype=bool)
     where = np.searchsorted(comps, label[src[internal]])
     np.bitwise_or.at(taken, where, edge_bits[internal])
     has_edge[where] = True
-    always = np.full(len(comps), np.iinfo(np.uint64).max, dtype=np.uint64)
+    always = np.full(len(comps), np.iinfo(enabled.dtype).max, dtype=enabled.dtype)
     np.bitwise_and.at(always, np.searchsorted(comps, comp), enabled[ids])
     for k, c in enumerate(comps.tolist()):
         if c in calm_entry:

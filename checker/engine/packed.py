@@ -110,6 +110,7 @@ class PackedExploration:
     symmetry: object | None = None
     """The `Symmetry` the search was reduced by (states are then canonical representatives)."""
     _graph: object | None = None
+    _taken: set[tuple[int, tuple[int, ...]]] | None = None
 
     def graph(self) -> ArrayGraph:
         """The explored graph as arrays (built once, on first use)."""
@@ -117,7 +118,18 @@ class PackedExploration:
 
         if self._graph is None:
             self._graph = successor_graph(self)
+            self._taken = self._graph.taken
         return self._graph  # type: ignore[return-value]
+
+    def drop_graph(self) -> None:
+        """Free the graph's arrays once the analyses are done (what coverage needs is kept)."""
+        self._graph = None
+
+    def taken(self) -> set[tuple[int, tuple[int, ...]]]:
+        """(action, values of the slots it fires) for every action enabled in an explored state."""
+        if self._taken is None:
+            self.graph()
+        return self._taken  # type: ignore[return-value]
 
     @property
     def packing(self) -> Packing:

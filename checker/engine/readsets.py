@@ -97,14 +97,14 @@ class DecisionTree:
             return out
         if self.root is None:
             self._grow(values, 0)
-        stack: list[tuple[_Node | _Leaf, np.ndarray]] = [(self.root, np.arange(m))]  # type: ignore[list-item]
+        stack: list[tuple[_Node | _Leaf, np.ndarray]] = [(self.root, np.arange(m, dtype=np.int32))]  # type: ignore
         while stack:
             node, idx = stack.pop()
             if isinstance(node, _Leaf):
                 out[idx] = node.result
                 continue
             col = values[node.slot][idx]
-            order = np.argsort(col, kind="stable")
+            order = np.argsort(col, kind="stable").astype(np.int32)
             counts = np.bincount(col)
             bounds = np.r_[0, np.cumsum(counts)]
             for v in np.flatnonzero(counts).tolist():

@@ -16,7 +16,6 @@ reduced search's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order
@@ -77,9 +76,9 @@ class RealPaths:
         self.depth = _Depths(self._depth, reduced.depth)
         self.found = {pid: self.unfold(sid) for pid, sid in reduced.found.items()}
 
-    def graph(self) -> Any:
-        """The reduced search's graph (coverage reads it: actions taken are the same up to renaming)."""
-        return self.reduced.graph()
+    def taken(self) -> set[tuple[int, tuple[int, ...]]]:
+        """What the reduced search's states enable (coverage reads it: the same up to renaming)."""
+        return self.reduced.taken()
 
     def path(self, state_id: int) -> list[int]:
         return [self.via[i] for i in self.path_states(state_id)[1:]]

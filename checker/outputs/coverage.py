@@ -29,7 +29,7 @@ class Coverage:
 def enabled_keys(exploration: Exploration) -> set[tuple[int, tuple[int, ...]]]:
     """(action index, values of the slots it fires) for every action enabled in an explored state."""
     if isinstance(exploration, PackedExploration | RealPaths):
-        return exploration.graph().taken  # computed with the frontier step, over all states at once
+        return exploration.taken()  # computed with the frontier step, over all states at once
     model = exploration.model
     keys: set[tuple[int, tuple[int, ...]]] = set()
     for state in exploration.states:
