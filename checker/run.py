@@ -73,12 +73,14 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.
-    Liveness then runs on a second search reduced by volume permutations only: those fix every
-    fair process ("request q" or a step) and every request's obligation, so a cycle of that
-    quotient, repeated until it closes, is a real fair cycle and every real one projects onto one;
-    permuting requests would rename the processes whose fairness is judged (a quotient cycle could
-    be fair only through a renamed process), so it is not done there. Recoverability (reachability)
-    is exact on the fully reduced graph.
+    Liveness: permuting requests renames the processes whose fairness is judged, so a cycle of the
+    fully reduced graph need not be a fair cycle of the model. The reduced graph is used only to
+    rule lassos out (`graph.fair_cycle_possible`: a necessary condition, exact for fixed processes,
+    the weakest implied one for renamed requests). A property it cannot rule out is decided on a
+    second search reduced by volume permutations only: those fix every fair process ("request q"
+    or a step) and every request's obligation, so a cycle of that quotient, repeated until it
+    closes, is a real fair cycle and every real one projects onto one; its lasso is unfolded into a
+    real one. Recoverability (reachability) is exact on the fully reduced graph.
     """
     props = all_properties()
     if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
@@ -112,15 +114,23 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
 
     if exploration.complete and live and not deadline.expired():
         status(LIVENESS_PHASE, exploration)
-        live_ex, live_sym = exploration, None
-        if sym is not None:  # volume permutations only (see above); no reduction with one data volume
-            live_sym = symmetry_for(model, tables.packing, requests=False)
-            live_ex = search(model, [], deadline=deadline, progress=progress, symmetry=live_sym, tables=tables,
-                             phase=LIVENESS_PHASE)
+        live_ex, live_sym = exploration, sym
+        if sym is not None and sym.requests and requests > 1:
+            # Settle what the fully reduced graph can (see graph.fair_cycle_possible); the rest on a
+            # second search reduced by volume permutations only (no reduction with one data volume).
+            reduced_graph = exploration.graph()
+            live = [p for p in live if graph.fair_cycle_possible(exploration, reduced_graph, p)]
+            del reduced_graph
+            if live:
+                live_sym = symmetry_for(model, tables.packing, requests=False)
+                live_ex = search(model, [], deadline=deadline, progress=progress, symmetry=live_sym, tables=tables,
+                                 phase=LIVENESS_PHASE)
         if live_ex.complete:
             phases.append(LIVENESS_PHASE)
-            found_graph = live_ex.graph() if frontier else analysis.build_graph(live_ex)
+            found_graph = None
             for p in live:
+                if found_graph is None:
+                    found_graph = live_ex.graph() if frontier else analysis.build_graph(live_ex)
                 finder = graph.find_lasso if frontier else analysis.find_lasso
                 if (lasso := finder(live_ex, found_graph, p)) is not None:
                     lassos[p.id] = view.lasso(live_ex, live_sym, lasso) if sym is not None else lasso

@@ -44,6 +44,9 @@ class ArrayGraph:
     process_bits: np.ndarray  # action index -> bit of its fair process (0: none)
     taken: set[tuple[int, tuple[int, ...]]]
     """(action, values of the slots it fires) over every enabled action, for coverage."""
+    moves: np.ndarray | None = None
+    """Under request symmetry: per edge, where the canonical form put each request (see
+    `Symmetry.request_moves`)."""
 
     @property
     def succ(self) -> _Rows:
@@ -93,6 +96,8 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
     # The search counted exactly the edges between explored states: fill arrays of that size.
     target = np.empty(exploration.transitions, dtype=np.int32)
     action = np.empty(exploration.transitions, dtype=np.int16)
+    by_requests = canonical is not None and exploration.symmetry.requests  # type: ignore[union-attr]
+    moves = np.empty(exploration.transitions, dtype=np.uint8) if by_requests else None
     indptr = np.zeros(n + 1, dtype=np.int64)
     at = 0
     for start in range(0, n, GRAPH_CHUNK):
@@ -106,7 +111,9 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
         fired.append(_distinct(succ.action, fw, fx))
         del fw, fx
         word, xtra = succ.word, succ.extra
-        if canonical is not None:
+        if by_requests:
+            word, xtra, move = exploration.symmetry.request_moves(word, xtra)  # type: ignore[union-attr]
+        elif canonical is not None:
             word, xtra = canonical(word, xtra)
         ids = exploration.ids_of(word, xtra)
         keep = ids >= 0
@@ -114,6 +121,8 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
         indptr[start + 1:stop + 1] = np.bincount(succ.source[keep], minlength=stop - start)
         target[at:at + kept] = ids[keep]
         action[at:at + kept] = succ.action[keep]
+        if moves is not None:
+            moves[at:at + kept] = move[keep]
         at += kept
     assert at == len(target), "the graph's edges differ from the search's transitions"
     np.cumsum(indptr, out=indptr)
@@ -128,7 +137,7 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
     for a, w, x in zip(action_d.tolist(), word_d.tolist(), extra_d.tolist(), strict=True):
         state = packing.state(w, x)
         taken.add((a, tuple(state[slot] for slot, _ in model.actions[a].action.fires)))
-    return ArrayGraph(matrix, target, action, indptr, process, bits, taken)
+    return ArrayGraph(matrix, target, action, indptr, process, bits, taken, moves)
 
 
 def _distinct(action: np.ndarray, word: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -274,3 +283,86 @@ def _values_of(exploration: PackedExploration, ids: np.ndarray) -> np.ndarray:
     states = exploration.states
     extra = None if states.extra is None else states.extra[ids]
     return states.packing.unpack(states.word[ids], extra)
+
+
+def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop: Property) -> bool:
+    """Whether a weakly fair lasso of `prop` may exist, judged on the graph reduced by request
+    permutations too (so False settles the property: it holds).
+
+    Nodes are (canonical state, tracked request): the request whose obligation is followed, renamed
+    along each edge as the canonical form moved it. Fixed processes (steps, and the tracked request)
+    are judged exactly; the other requests are renamed along the way, so for them the test is the
+    weakest the real condition implies: some other request is disabled somewhere in the component,
+    or is taken on one of its edges. A real fair lasso therefore always passes; a pass may be
+    spurious, and then the exact analysis on the volume-only quotient decides (`run.py`).
+    """
+    model = exploration.model
+    requests = model.system.request_ids
+    r = len(requests)
+    n = len(exploration.states)
+    assert graph.moves is not None and r > 1
+    layout = model.layout
+    bad = np.stack([evaluate(exploration, Memo(layout, lambda s, q=q: prop.check(s, q))) for q in requests], axis=1)
+    if not bad.any():
+        return False
+    action_request = np.full(len(model.actions), -1, dtype=np.int64)
+    fixed_names = sorted({p for p in graph.process if p is not None and not p.startswith("request ")})
+    tracked_bit = 1 << len(fixed_names)
+    fixed_bits = np.zeros(len(model.actions), dtype=np.int64)
+    for a, p in enumerate(graph.process):
+        if p is None:
+            continue
+        if p.startswith("request "):
+            action_request[a] = requests.index(p.removeprefix("request "))
+        else:
+            fixed_bits[a] = 1 << fixed_names.index(p)
+    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    fixed_enabled = np.zeros(n, dtype=np.int64)
+    request_enabled = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(fixed_enabled, source, fixed_bits[graph.actions])
+    edge_request = action_request[graph.actions]
+    fair_request = edge_request >= 0
+    np.bitwise_or.at(request_enabled, source[fair_request], 1 << edge_request[fair_request])
+    full = (1 << r) - 1
+    # annotated nodes (state, tracked) -> state * r + tracked
+    node_bad = bad.reshape(-1)
+    tracked = np.tile(np.arange(r), n)
+    state_of = np.repeat(np.arange(n), r)
+    enabled = fixed_enabled[state_of] | np.where((request_enabled[state_of] >> tracked) & 1, tracked_bit, 0)
+    other_disabled = (request_enabled[state_of] | (1 << tracked)) != full
+    calm = (fixed_enabled[state_of] == 0) & (request_enabled[state_of] == 0)
+    rows, cols, bits, other_taken = [], [], [], []
+    codes = graph.moves.astype(np.int64)
+    for j in range(r):
+        moved = (codes // r ** j) % r
+        u = source * r + j
+        v = graph.targets.astype(np.int64) * r + moved
+        keep = node_bad[u] & node_bad[v]
+        rows.append(u[keep])
+        cols.append(v[keep])
+        er = edge_request[keep]
+        bits.append(fixed_bits[graph.actions[keep]] | np.where(er == j, tracked_bit, 0))
+        other_taken.append((er >= 0) & (er != j))
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    edge_bits, edge_other = np.concatenate(bits), np.concatenate(other_taken)
+    del rows, cols, bits, other_taken
+    size = n * r
+    sub = csr_matrix((np.ones(len(row), dtype=np.int8), (row, col)), shape=(size, size))
+    _, label = connected_components(sub, directed=True, connection="strong")
+    del sub
+    nodes = np.flatnonzero(node_bad)
+    if calm[nodes].any():
+        return True  # stuttering where no fair process is enabled is fair, whoever is renamed
+    comps, comp_of = np.unique(label[nodes], return_inverse=True)
+    always = np.full(len(comps), -1, dtype=np.int64)
+    np.bitwise_and.at(always, comp_of, enabled[nodes])
+    other = np.zeros(len(comps), dtype=bool)
+    np.logical_or.at(other, comp_of, other_disabled[nodes])
+    internal = label[row] == label[col]
+    where = np.searchsorted(comps, label[row[internal]])
+    taken = np.zeros(len(comps), dtype=np.int64)
+    np.bitwise_or.at(taken, where, edge_bits[internal])
+    np.logical_or.at(other, where, edge_other[internal])
+    has_edge = np.zeros(len(comps), dtype=bool)
+    has_edge[where] = True
+    return bool((has_edge & ((always & ~taken) == 0) & other).any())

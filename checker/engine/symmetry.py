@@ -29,6 +29,9 @@ from detachcheck.checker.engine.compile import CompiledModel, State
 from detachcheck.checker.engine.pack import Packing
 from detachcheck.fsm.lock import held_by
 
+CHUNK = 1 << 16
+"""States canonicalised at once."""
+
 
 class NotSymmetric(Exception):
     """A permutation of volumes or requests is not an automorphism of the compiled model."""
@@ -114,10 +117,30 @@ class Symmetry:
         """The canonical representative of each packed state."""
         if self.trivial or not len(word):
             return word, extra
+        if len(word) > CHUNK:  # bounded transients: unpacked values and int64 sort keys per state
+            parts = [self.canonical(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])
+                     for i in range(0, len(word), CHUNK)]
+            return (np.concatenate([w for w, _ in parts]),
+                    None if extra is None else np.concatenate([x for _, x in parts]))  # type: ignore[misc]
         return self.packing.pack(self.canonical_values(self.packing.unpack(word, extra)))
 
     def canonical_values(self, values: np.ndarray) -> np.ndarray:
         """Canonical representatives of column-wise states (a new array)."""
+        return self._canonical(values)[0]
+
+    def request_moves(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
+            np.ndarray, np.ndarray | None, np.ndarray]:
+        """Canonical keys, and for each state where its requests went: code = sum of
+        position(q) * n**q over requests q (n requests), 0-based positions."""
+        canon, ranks = self._canonical(self.packing.unpack(word, extra))
+        n_req = len(self.layout.request_slots)
+        code = np.zeros(len(word), dtype=np.int64)
+        for q in range(n_req):
+            code += (ranks[q] if ranks is not None else q) * n_req ** q
+        w, x = self.packing.pack(canon)
+        return w, x, code.astype(np.uint8)
+
+    def _canonical(self, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray] | None]:
         lay = self.layout
         out = values.copy()
         m = values.shape[1]
@@ -170,7 +193,8 @@ class Symmetry:
                 for q in range(n_req):
                     lock = np.where(holds[q], naming[ranks[q]], lock)
                 out[lay.lock_slot] = lock
-        return out
+            return out, ranks
+        return out, None
 
     # -- single states and actions ------------------------------------------------------------------
     def apply(self, state: State, perm: tuple[tuple[int, ...], tuple[int, ...]]) -> State:
