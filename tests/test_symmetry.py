@@ -103,3 +103,23 @@ def test_counterexamples_replay_under_symmetry(release, volumes, requests, opera
     assert entries
     for entry in entries:
         reproduces(report, entry)
+
+
+def test_reduced_graph_rules_lassos_out_only_where_there_are_none():
+    """The fully reduced graph settles liveness when no fair lasso exists, and lets one through
+    (to the exact volume-only analysis) where the model has one."""
+    from test_progress_findings import WithoutAlreadyGone
+
+    from detachcheck.checker.engine.graph import fair_cycle_possible
+    from detachcheck.properties.registry import REGISTRY
+
+    broken = WithoutAlreadyGone(**{f.name: getattr(RELEASES["queens"], f.name)
+                                   for f in dataclasses.fields(type(RELEASES["queens"]))})
+    for release, volumes, expected in ((RELEASES["queens"], 2, False), (broken, 2, True)):
+        model = compile_system(compose(release, volumes, 2))
+        reduced = search(model, [], symmetry=symmetry_for(model, packing_for(model)))
+        assert fair_cycle_possible(reduced, reduced.graph(), REGISTRY["detach_terminates"]) is expected
+    result = run_check("queens", 2, 2, property_ids=["detach_terminates"], variant=broken)
+    entry = next(p for p in result.report["properties"] if p["id"] == "detach_terminates")
+    assert entry["verdict"] == "violated"
+    reproduces(result.report, entry)
