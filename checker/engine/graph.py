@@ -308,7 +308,7 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
     action_request = np.full(len(model.actions), -1, dtype=np.int64)
     fixed_names = sorted({p for p in graph.process if p is not None and not p.startswith("request ")})
     tracked_bit = 1 << len(fixed_names)
-    fixed_bits = np.zeros(len(model.actions), dtype=np.int64)
+    fixed_bits = np.zeros(len(model.actions), dtype=np.int64 if len(fixed_names) > 30 else np.int32)
     for a, p in enumerate(graph.process):
         if p is None:
             continue
@@ -316,50 +316,54 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
             action_request[a] = requests.index(p.removeprefix("request "))
         else:
             fixed_bits[a] = 1 << fixed_names.index(p)
-    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    source = np.repeat(np.arange(n, dtype=np.int32), np.diff(graph.indptr))
     fixed_enabled = np.zeros(n, dtype=np.int64)
     request_enabled = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(fixed_enabled, source, fixed_bits[graph.actions])
-    edge_request = action_request[graph.actions]
+    edge_request = action_request[graph.actions].astype(np.int8)
     fair_request = edge_request >= 0
-    np.bitwise_or.at(request_enabled, source[fair_request], 1 << edge_request[fair_request])
+    np.bitwise_or.at(request_enabled, source[fair_request], 1 << edge_request[fair_request].astype(np.int64))
     full = (1 << r) - 1
-    # annotated nodes (state, tracked) -> state * r + tracked
-    node_bad = bad.reshape(-1)
-    tracked = np.tile(np.arange(r), n)
-    state_of = np.repeat(np.arange(n), r)
+    # Annotated node (state c, tracked request j) is j * n + c; only nodes under obligation are kept,
+    # renumbered in that order (so each j's edges stay grouped by source and the CSR needs no sort).
+    node_bad = bad.T.reshape(-1)
+    compact = (np.cumsum(node_bad) - 1).astype(np.int32)
+    nb = int(node_bad.sum())
+    nodes = np.flatnonzero(node_bad)
+    state_of = (nodes % n).astype(np.int32)
+    tracked = (nodes // n).astype(np.int64)
     enabled = fixed_enabled[state_of] | np.where((request_enabled[state_of] >> tracked) & 1, tracked_bit, 0)
     other_disabled = (request_enabled[state_of] | (1 << tracked)) != full
-    calm = (fixed_enabled[state_of] == 0) & (request_enabled[state_of] == 0)
-    rows, cols, bits, other_taken = [], [], [], []
-    codes = graph.moves.astype(np.int64)
+    if ((fixed_enabled[state_of] == 0) & (request_enabled[state_of] == 0)).any():
+        return True  # stuttering where no fair process is enabled is fair, whoever is renamed
+    del state_of, tracked, nodes
+    counts = np.zeros(nb, dtype=np.int64)
+    cols, bits, other_taken = [], [], []
     for j in range(r):
-        moved = (codes // r ** j) % r
-        u = source * r + j
-        v = graph.targets.astype(np.int64) * r + moved
-        keep = node_bad[u] & node_bad[v]
-        rows.append(u[keep])
-        cols.append(v[keep])
+        moved = (graph.moves // r ** j) % r
+        keep = bad[source, j] & bad[graph.targets, moved]
+        u = compact[j * n + source[keep]]
+        counts += np.bincount(u, minlength=nb)
+        cols.append(compact[moved[keep].astype(np.int64) * n + graph.targets[keep]])
         er = edge_request[keep]
         bits.append(fixed_bits[graph.actions[keep]] | np.where(er == j, tracked_bit, 0))
         other_taken.append((er >= 0) & (er != j))
-    row, col = np.concatenate(rows), np.concatenate(cols)
+        del moved, keep, u
+    col = np.concatenate(cols)
     edge_bits, edge_other = np.concatenate(bits), np.concatenate(other_taken)
-    del rows, cols, bits, other_taken
-    size = n * r
-    sub = csr_matrix((np.ones(len(row), dtype=np.int8), (row, col)), shape=(size, size))
+    del cols, bits, other_taken
+    indptr = np.r_[0, np.cumsum(counts)]
+    sub = csr_matrix((np.ones(len(col), dtype=np.int8), col, indptr), shape=(nb, nb))
     _, label = connected_components(sub, directed=True, connection="strong")
     del sub
-    nodes = np.flatnonzero(node_bad)
-    if calm[nodes].any():
-        return True  # stuttering where no fair process is enabled is fair, whoever is renamed
-    comps, comp_of = np.unique(label[nodes], return_inverse=True)
+    row = np.repeat(np.arange(nb, dtype=np.int32), counts)
+    comps, comp_of = np.unique(label, return_inverse=True)
     always = np.full(len(comps), -1, dtype=np.int64)
-    np.bitwise_and.at(always, comp_of, enabled[nodes])
+    np.bitwise_and.at(always, comp_of, enabled)
     other = np.zeros(len(comps), dtype=bool)
-    np.logical_or.at(other, comp_of, other_disabled[nodes])
+    np.logical_or.at(other, comp_of, other_disabled)
     internal = label[row] == label[col]
-    where = np.searchsorted(comps, label[row[internal]])
+    where = comp_of[row[internal]]
     taken = np.zeros(len(comps), dtype=np.int64)
     np.bitwise_or.at(taken, where, edge_bits[internal])
     np.logical_or.at(other, where, edge_other[internal])
