@@ -340,33 +340,32 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
     counts = np.zeros(nb, dtype=np.int64)
     cols, bits, other_taken = [], [], []
     for j in range(r):
-        moved = (graph.moves // r ** j) % r
-        keep = bad[source, j] & bad[graph.targets, moved]
-        u = compact[j * n + source[keep]]
-        counts += np.bincount(u, minlength=nb)
-        cols.append(compact[moved[keep].astype(np.int64) * n + graph.targets[keep]])
+        target_node = ((graph.moves // r ** j) % r).astype(np.int32) * n + graph.targets
+        keep = node_bad[j * n + source] & node_bad[target_node]
+        counts += np.bincount(compact[j * n + source[keep]], minlength=nb)
+        cols.append(compact[target_node[keep]])
         er = edge_request[keep]
-        bits.append(fixed_bits[graph.actions[keep]] | np.where(er == j, tracked_bit, 0))
+        bits.append(fixed_bits[graph.actions[keep]] | np.where(er == j, tracked_bit, 0).astype(fixed_bits.dtype))
         other_taken.append((er >= 0) & (er != j))
-        del moved, keep, u
+        del target_node, keep
     col = np.concatenate(cols)
     edge_bits, edge_other = np.concatenate(bits), np.concatenate(other_taken)
     del cols, bits, other_taken
     indptr = np.r_[0, np.cumsum(counts)]
     sub = csr_matrix((np.ones(len(col), dtype=np.int8), col, indptr), shape=(nb, nb))
-    _, label = connected_components(sub, directed=True, connection="strong")
+    count, label = connected_components(sub, directed=True, connection="strong")  # labels are 0..count-1
     del sub
     row = np.repeat(np.arange(nb, dtype=np.int32), counts)
-    comps, comp_of = np.unique(label, return_inverse=True)
-    always = np.full(len(comps), -1, dtype=np.int64)
-    np.bitwise_and.at(always, comp_of, enabled)
-    other = np.zeros(len(comps), dtype=bool)
-    np.logical_or.at(other, comp_of, other_disabled)
+    always = np.full(count, -1, dtype=np.int64)
+    np.bitwise_and.at(always, label, enabled)
+    other = np.zeros(count, dtype=bool)
+    np.logical_or.at(other, label, other_disabled)
     internal = label[row] == label[col]
-    where = comp_of[row[internal]]
-    taken = np.zeros(len(comps), dtype=np.int64)
+    del row
+    where = label[col[internal]]
+    taken = np.zeros(count, dtype=np.int64)
     np.bitwise_or.at(taken, where, edge_bits[internal])
     np.logical_or.at(other, where, edge_other[internal])
-    has_edge = np.zeros(len(comps), dtype=bool)
+    has_edge = np.zeros(count, dtype=bool)
     has_edge[where] = True
     return bool((has_edge & ((always & ~taken) == 0) & other).any())
