@@ -93,11 +93,15 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
                 fire_word[a] |= np.uint64(mask)
     fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     n = len(states)
-    # The search counted exactly the edges between explored states: fill arrays of that size.
-    target = np.empty(exploration.transitions, dtype=np.int32)
-    action = np.empty(exploration.transitions, dtype=np.int16)
+    # The search counted exactly the edges between explored states: fill arrays of that size. (A search
+    # stopped by the clock did not expand its last level: those states' edges come on top.)
+    edges = exploration.transitions
+    if exploration.stopped == "max-seconds":
+        edges += _edges_of_last_level(exploration)
+    target = np.empty(edges, dtype=np.int32)
+    action = np.empty(edges, dtype=np.int16)
     by_requests = canonical is not None and exploration.symmetry.requests  # type: ignore[union-attr]
-    moves = np.empty(exploration.transitions, dtype=np.uint8) if by_requests else None
+    moves = np.empty(edges, dtype=np.uint8) if by_requests else None
     indptr = np.zeros(n + 1, dtype=np.int64)
     at = 0
     for start in range(0, n, GRAPH_CHUNK):
@@ -138,6 +142,18 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
         state = packing.state(w, x)
         taken.add((a, tuple(state[slot] for slot, _ in model.actions[a].action.fires)))
     return ArrayGraph(matrix, target, action, indptr, process, bits, taken, moves)
+
+
+def _edges_of_last_level(exploration: PackedExploration) -> int:
+    """Edges between explored states from the states a clock-stopped search did not expand."""
+    states = exploration.states
+    first = int(exploration.depth.bounds[-2])
+    extra = None if states.extra is None else states.extra[first:]
+    succ = successors(exploration.tables, states.word[first:], extra, ordered=False)
+    word, xtra = succ.word, succ.extra
+    if exploration.symmetry is not None:
+        word, xtra = exploration.symmetry.canonical(word, xtra)  # type: ignore[attr-defined]
+    return int((exploration.ids_of(word, xtra) >= 0).sum())
 
 
 def _distinct(action: np.ndarray, word: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
