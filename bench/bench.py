@@ -1,9 +1,16 @@
-"""Explorer benchmark: states, transitions, states/s, peak memory, per release and size.
+"""Engine benchmark: states/s of the search alone and of the whole check, and memory per state.
 
-Each size runs in a fresh subprocess so peak RSS is its own. Usage:
-    python bench/bench.py [--release pike] [--sizes v1r1,v1r2,...] [--repeat 3]
-Timings are the best of `--repeat` runs; memory is the child's peak RSS minus its RSS
-after compiling (what the search itself holds), divided by the states explored.
+Each measurement runs in a fresh subprocess. Usage:
+    python bench/bench.py [--cases pike:v1r3,queens:v1r3,pike:v2r3:sym] [--repeat 1]
+A case is release:vVrR with optional flags :sym (symmetry reduction), :detach-only, :nocheck (skip
+the whole check), :tuple (the reference tuple explorer). Figures:
+- search s, states/s: `search` with no property (as SPIN runs), distinct states stored / seconds;
+- check s, states/s: `run_check` with every property kind (always, at_rest, deadlock, sometimes,
+  liveness, recoverable with its own operator search), same states / seconds;
+- search B/state: tracemalloc peak during the search / states (numpy reports its buffers), and the
+  RSS growth (ru_maxrss after - before) / states;
+- check B/state: tracemalloc peak during the whole check / states.
+With symmetry the states are the reduced ones; `full` is what they stand for.
 """
 
 from __future__ import annotations
@@ -15,61 +22,91 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 
-DEFAULT_SIZES = "v1r1,v1r2,v2r1,v2r2,v1r3"
+DEFAULT_CASES = "pike:v1r3,queens:v1r3,pike:v1r3:sym,queens:v1r3:sym,pike:v2r3:sym,queens:v2r3:sym,pike:v3r3:sym"
 
 
-def child(release: str, volumes: int, requests: int, processes: bool) -> None:
-    """Run one search and print its figures as JSON (runs in the subprocess)."""
+def child(kind: str, release: str, volumes: int, requests: int, flags: set[str]) -> dict:
+    """One measurement (runs in the subprocess)."""
     from detachcheck.checker.engine.compile import compile_system
     from detachcheck.checker.engine.explore import explore
+    from detachcheck.checker.engine.pack import packing_for
+    from detachcheck.checker.engine.search import search
+    from detachcheck.checker.engine.symmetry import symmetry_for
+    from detachcheck.checker.engine.unfold import full_count
+    from detachcheck.checker.run import run_check
     from detachcheck.fsm.releases import RELEASES
     from detachcheck.fsm.system import compose
-    from detachcheck.properties import all_properties
 
+    processes = "detach-only" not in flags
+    symmetric = "sym" in flags
     model = compile_system(compose(RELEASES[release], volumes, requests, processes=processes))
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sym = symmetry_for(model, packing_for(model)) if symmetric else None
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if kind in ("search", "search-memory"):
+        if kind == "search-memory":
+            tracemalloc.start()
+        start = time.perf_counter()
+        run = explore(model, []) if "tuple" in flags else search(model, [], symmetry=sym)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] if kind == "search-memory" else 0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+        full = full_count(run, sym) if sym is not None else len(run.states)
+        return {"states": len(run.states), "full": full, "transitions": run.transitions, "seconds": seconds,
+                "peak": peak, "rss": rss * 1024, "depth": max(run.depth)}
+    if kind == "check-memory":
+        tracemalloc.start()
     start = time.perf_counter()
-    run = explore(model, all_properties())
+    result = run_check(release, volumes, requests, processes=processes, symmetry=symmetric,
+                       engine="tuple" if "tuple" in flags else "frontier")
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"states": len(run.states), "transitions": run.transitions, "depth": max(run.depth),
-                      "seconds": seconds, "peak_kib": peak, "search_kib": peak - base,
-                      "actions": len(model.actions)}))
+    peak = tracemalloc.get_traced_memory()[1] if kind == "check-memory" else 0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    return {"states": result.report["search"]["states"], "seconds": seconds, "peak": peak, "rss": rss * 1024,
+            "verdicts": sorted({p["verdict"] for p in result.report["properties"]})}
+
+
+def measure(kind: str, case: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, case]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def parse(case: str) -> tuple[str, int, int, set[str]]:
+    release, size, *flags = case.split(":")
+    volumes, requests = (int(x) for x in size[1:].split("r"))
+    return release, volumes, requests, set(flags)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", default="all", help="a release name, or all")
-    parser.add_argument("--sizes", default=DEFAULT_SIZES)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--detach-only", action="store_true", help="no instance operations")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--cases", default=DEFAULT_CASES)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3] == "1")
+        release, volumes, requests, flags = parse(args.child[1])
+        print(json.dumps(child(args.child[0], release, volumes, requests, flags)))
         return
-    from detachcheck.fsm.releases import RELEASES
-    releases = list(RELEASES) if args.release == "all" else [args.release]
-    print(f"# detachcheck explorer benchmark: Python {platform.python_version()}, {platform.machine()}")
-    header = ("release", "size", "actions", "states", "transitions", "depth", "seconds", "states/s",
-              "peak MiB", "bytes/state")
-    print(" | ".join(header))
-    for release in releases:
-        for size in args.sizes.split(","):
-            volumes, requests = (int(x) for x in size[1:].split("r"))
-            runs = []
-            for _ in range(args.repeat):
-                cmd = [sys.executable, __file__, "--child", release, str(volumes), str(requests),
-                       "0" if args.detach_only else "1"]
-                runs.append(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
-            best = min(runs, key=lambda r: r["seconds"])
-            rate = best["states"] / best["seconds"] if best["seconds"] else float("inf")
-            per_state = best["search_kib"] * 1024 / best["states"]
-            print(" | ".join(str(x) for x in (
-                release, size + ("-detach-only" if args.detach_only else ""), best["actions"], best["states"],
-                best["transitions"], best["depth"], f"{best['seconds']:.3f}", f"{rate:,.0f}",
-                f"{best['peak_kib'] / 1024:.1f}", f"{per_state:.0f}")), flush=True)
+    print(f"# detachcheck engine benchmark: Python {platform.python_version()}, {platform.machine()}")
+    header = ("case", "states", "full states", "depth", "search s", "search states/s", "check s", "check states/s",
+              "search peak B/state", "search RSS B/state", "check peak B/state", "check/search peak")
+    print(" | ".join(header), flush=True)
+    for case in args.cases.split(","):
+        flags = parse(case)[3]
+        search = min((measure("search", case) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        memory = measure("search-memory", case)
+        n = search["states"]
+        row = [case, n, search["full"], search["depth"], f"{search['seconds']:.2f}", f"{n / search['seconds']:,.0f}"]
+        if "nocheck" in flags:
+            row += ["", "", f"{memory['peak'] / n:.1f}", f"{memory['rss'] / n:.1f}", "", ""]
+        else:
+            check = min((measure("check", case) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+            check_memory = measure("check-memory", case)
+            row += [f"{check['seconds']:.2f}", f"{n / check['seconds']:,.0f}", f"{memory['peak'] / n:.1f}",
+                    f"{memory['rss'] / n:.1f}", f"{check_memory['peak'] / n:.1f}",
+                    f"{check_memory['peak'] / max(memory['peak'], 1):.1f}x"]
+        print(" | ".join(str(x) for x in row), flush=True)
 
 
 if __name__ == "__main__":

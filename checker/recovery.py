@@ -14,16 +14,28 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
-from detachcheck.checker.engine.explore import Exploration
+import numpy as np
+
+from detachcheck.checker.engine import analysis, graph
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.frontier import tables_for
+from detachcheck.checker.engine.pack import packing_for
+from detachcheck.checker.engine.progress import RECOVERABILITY, Deadline, Progress
+from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.symmetry import symmetry_for
 from detachcheck.fsm.bdm import DESTROYED
 from detachcheck.fsm.connection import CONNECTED
 from detachcheck.fsm.export import MAPPED
-from detachcheck.fsm.system import Action
+from detachcheck.fsm.releases import Release
+from detachcheck.fsm.system import Action, compose
 from detachcheck.fsm.volume import AVAILABLE
 from detachcheck.properties.registry import Property
 
 GUEST = "libvirt/guest"
+CHUNK = 1 << 16
 
 COMMANDS = {
     "operator.reset_state:available": "cinder reset-state --state available --attach-status detached {volume}",
@@ -51,6 +63,60 @@ def relied_on(action: Action) -> bool:
 
 
 @dataclass
+class RecoveryModel:
+    """The operator's model of a scenario (operator actions and instance operations on), searched,
+    its graph kept to the steps a recovery may rely on, and where each state of the checked
+    search lies in it (`starts[i]`: the id of the checked search's state i)."""
+
+    exploration: Any
+    graph: Any
+    starts: Any
+    id_of: Any
+    """A state's values -> its id here."""
+
+
+def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
+                   engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
+                   deadline: Deadline | None = None, progress: Progress | None = None) -> RecoveryModel | None:
+    """Search the operator's model of `checked`'s scenario (None if that search is cut short)."""
+    system = checked.model.system
+    if operator and processes:
+        model = checked.model
+    else:
+        model = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+    keep = np.array([relied_on(ca.action) for ca in model.actions], dtype=bool)
+    if engine != "frontier":
+        ops = checked if model is checked.model else explore(model, [], max_states=max_states)
+        if not ops.complete:
+            return None
+        index = {st: i for i, st in enumerate(ops.states)}
+        kept = analysis.build_graph(ops, keep=relied_on)
+        return RecoveryModel(ops, kept, [index[st] for st in checked.states], index.__getitem__)
+    tables = tables_for(model, packing_for(model))
+    sym = symmetry_for(model, tables.packing) if symmetry else None
+    ops = checked if model is checked.model else search(model, [], max_states=max_states, deadline=deadline,
+                                                        progress=progress, symmetry=sym, tables=tables,
+                                                        phase=RECOVERABILITY)
+    if not ops.complete:
+        return None
+    packing = ops.tables.packing
+
+    def ids(values: np.ndarray) -> np.ndarray:
+        word, extra = packing.pack(values)
+        if sym is not None:
+            word, extra = sym.canonical(word, extra)
+        found = ops.ids_of(word, extra)
+        assert (found >= 0).all(), "a checked state is missing from the operator's model"
+        return found
+
+    n = len(checked.states)
+    starts = np.concatenate([ids(checked.states.values(a, min(a + CHUNK, n))) for a in range(0, n, CHUNK)])
+    kept = graph.restrict(ops.graph(), keep)
+    ops.drop_graph()
+    return RecoveryModel(ops, kept, starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]))
+
+
+@dataclass
 class Recovery:
     """The shortest recovery from a state: the steps taken, the commands, and what is left on
     the host or the array that no command of the model removes."""
@@ -61,8 +127,7 @@ class Recovery:
     host_cleanup: list[str]
 
 
-def shortest_recovery(exploration: Exploration, succ: list[list[tuple[int, int]]], start: int,
-                      target: Property) -> Recovery | None:
+def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property) -> Recovery | None:
     """Breadth-first from `start` over the relied-on steps to the nearest state `target` accepts."""
     view = exploration.model.layout.view
     states = exploration.states
@@ -86,7 +151,7 @@ def shortest_recovery(exploration: Exploration, succ: list[list[tuple[int, int]]
     return None
 
 
-def commands(exploration: Exploration, path: list[int], acts: list[int], server: str = "SERVER",
+def commands(exploration: Any, path: list[int], acts: list[int], server: str = "SERVER",
              volumes: dict[str, str] | None = None) -> list[str]:
     """The recovery as commands: operator steps one each, a new detach request as
     `nova volume-detach`, the requests already in flight as a wait."""
@@ -113,7 +178,7 @@ def commands(exploration: Exploration, path: list[int], acts: list[int], server:
     return out
 
 
-def host_cleanup(exploration: Exploration, sid: int) -> list[str]:
+def host_cleanup(exploration: Any, sid: int) -> list[str]:
     """What the recovered state still leaves on the host or the array, in plain words."""
     view = exploration.model.layout.view(exploration.states[sid])
     out = []

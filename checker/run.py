@@ -6,12 +6,30 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from detachcheck.checker.engine.analysis import Graph, Lasso, Stuck, build_graph, find_lasso, find_unrecoverable
+from detachcheck.checker.engine import analysis, graph
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
-from detachcheck.checker.engine.explore import Exploration, Progress, explore
-from detachcheck.checker.likelihood import likelihood, window
+from detachcheck.checker.engine.explore import Exploration, explore
+from detachcheck.checker.engine.frontier import tables_for
+from detachcheck.checker.engine.pack import packing_for
+from detachcheck.checker.engine.packed import PackedExploration
+from detachcheck.checker.engine.progress import (
+    LIVENESS as LIVENESS_PHASE,
+)
+from detachcheck.checker.engine.progress import (
+    PROPERTIES,
+    RECOVERABILITY,
+    SEARCHING,
+    Deadline,
+    Progress,
+    Status,
+)
+from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
+from detachcheck.checker.engine.unfold import RealPaths, full_count
+from detachcheck.checker.likelihood import likelihood as likelihood_of
+from detachcheck.checker.likelihood import window
 from detachcheck.checker.outputs.report import VIOLATED, build_report
-from detachcheck.checker.recovery import relied_on, shortest_recovery
+from detachcheck.checker.recovery import RecoveryModel, recovery_model, shortest_recovery
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
 from detachcheck.fsm.view import View
@@ -20,6 +38,8 @@ from detachcheck.properties.incidents import INCIDENTS
 from detachcheck.properties.registry import AT_REST, LIVENESS, RECOVERABLE, REGISTRY
 
 DEFAULT_SIZE = (1, 2)
+ENGINES = ("frontier", "tuple")
+"""`frontier`: the packed, vectorised engine (default); `tuple`: the reference explorer and networkx analyses."""
 
 
 @dataclass
@@ -27,11 +47,14 @@ class CheckResult:
     """A finished check: the model, the search, the analyses, the report data and the search time."""
 
     model: CompiledModel
-    exploration: Exploration
+    exploration: Exploration | PackedExploration
     report: dict[str, Any]
     seconds: float
-    lassos: dict[str, Lasso] = field(default_factory=dict)
-    stuck: dict[str, tuple[Exploration, Stuck]] = field(default_factory=dict)
+    lassos: dict[str, analysis.Lasso] = field(default_factory=dict)
+    stuck: dict[str, tuple[Any, analysis.Stuck]] = field(default_factory=dict)
+    phases: list[str] = field(default_factory=list)
+    partial: bool = False
+    """The search or an analysis was cut short (--max-states, --max-seconds): some verdicts are unknown."""
 
 
 def at_rest_failures(s: View) -> int:
@@ -39,15 +62,34 @@ def at_rest_failures(s: View) -> int:
     return sum(not p.check(s) for p in REGISTRY.values() if p.kind == AT_REST)
 
 
+def _legacy(progress: Progress | None, phase: str) -> Any:
+    if progress is None:
+        return None
+    return lambda states, transitions, depth: progress(Status(phase, states, transitions, depth))
+
+
 def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, property_ids: list[str] | None = None,
               max_states: int | None = None, progress: Progress | None = None, operator: bool = False,
-              variant: Release | None = None, processes: bool = True, likely: bool = False,
-              likelihood: bool = True, recoveries: bool = True) -> CheckResult:
+              variant: Release | None = None, processes: bool = True, max_seconds: float | None = None,
+              engine: str = "frontier", symmetry: bool = True, likely: bool = False, likelihood: bool = True,
+              recoveries: bool = True) -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all).
 
     With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a second check of
     the likely model, for the properties violated here; `likely` checks that model itself. With
-    `recoveries`, each counterexample gets its shortest operator recovery (`checker/recovery.py`).
+    `recoveries`, each counterexample gets its shortest operator recovery (`checker/recovery.py`);
+    `recoverable` and the recoveries use the operator's model, searched once.
+
+    With `symmetry` (frontier engine only), the search stores one state per orbit under
+    permutations of data volumes and of requests; counterexamples are unfolded into real paths.
+    Liveness: permuting requests renames the processes whose fairness is judged, so a cycle of the
+    fully reduced graph need not be a fair cycle of the model. The reduced graph is used only to
+    rule lassos out (`graph.fair_cycle_possible`: a necessary condition, exact for fixed processes,
+    the weakest implied one for renamed requests). A property it cannot rule out is decided on a
+    second search reduced by volume permutations only: those fix every fair process ("request q"
+    or a step) and every request's obligation, so a cycle of that quotient, repeated until it
+    closes, is a real fair cycle and every real one projects onto one; its lasso is unfolded into a
+    real one. Recoverability (reachability) is exact on the fully reduced graph.
     """
     props = all_properties()
     if property_ids:  # the chosen properties, and the witnesses that keep them from passing vacuously
@@ -56,70 +98,117 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     rel = variant or RELEASES[release]
     model = compile_system(compose(rel, volumes, requests, operator, processes, likely))
     start = time.perf_counter()
+    deadline = Deadline(max_seconds)
     queries = tuple(i.as_property() for i in INCIDENTS.values())
-    exploration = explore(model, props + queries, max_states=max_states, progress=progress)
-    lassos: dict[str, Lasso] = {}
-    stuck: dict[str, tuple[Exploration, Stuck]] = {}
+    frontier = engine == "frontier"
+    sym: Symmetry | None = None
+    if frontier:
+        tables = tables_for(model, packing_for(model))
+        sym = symmetry_for(model, tables.packing) if symmetry else None
+        exploration: Any = search(model, props + queries, max_states=max_states, deadline=deadline,
+                                  progress=progress, symmetry=sym, tables=tables)
+    else:
+        exploration = explore(model, props + queries, max_states=max_states, progress=_legacy(progress, SEARCHING))
+    phases = [SEARCHING]
+    lassos: dict[str, analysis.Lasso] = {}
+    stuck: dict[str, tuple[Any, analysis.Stuck]] = {}
     unsettled: set[str] = set()
-    recovery: tuple[Exploration, Graph] | None = None
-    if exploration.complete:
-        live = [p for p in props if p.kind == LIVENESS]
-        if live:
-            graph = build_graph(exploration)
+    live = [p for p in props if p.kind == LIVENESS]
+    recover = [p for p in props if p.kind == RECOVERABLE]
+    view: Any = RealPaths(exploration, sym) if sym is not None else exploration
+
+    def status(phase: str, ex: Any) -> None:
+        if progress is not None:
+            progress(Status(phase, len(ex.states), ex.transitions))
+
+    if exploration.complete and live and not deadline.expired():
+        status(LIVENESS_PHASE, exploration)
+        live_ex, live_sym = exploration, sym
+        if sym is not None and sym.requests and requests > 1:
+            # Settle what the fully reduced graph can (see graph.fair_cycle_possible); the rest on a
+            # second search reduced by volume permutations only (no reduction with one data volume).
+            reduced_graph = exploration.graph()
+            live = [p for p in live if graph.fair_cycle_possible(exploration, reduced_graph, p)]
+            del reduced_graph
+            if live:
+                live_sym = symmetry_for(model, tables.packing, requests=False)
+                live_ex = search(model, [], deadline=deadline, progress=progress, symmetry=live_sym, tables=tables,
+                                 phase=LIVENESS_PHASE)
+        if live_ex.complete:
+            phases.append(LIVENESS_PHASE)
+            found_graph = None
             for p in live:
-                if (lasso := find_lasso(exploration, graph, p)) is not None:
-                    lassos[p.id] = lasso
-        # Recovery may use every tool an operator has (operator actions, the instance operations they
-        # start): analyse the model with them, on the steps it may rely on, from each state reached here.
-        ops = exploration if operator and processes else explore(
-            compile_system(compose(rel, volumes, requests, True, True, likely)), [], max_states=max_states)
-        if ops.complete:
-            recovery = (ops, build_graph(ops, keep=relied_on))
-            index = {st: i for i, st in enumerate(ops.states)}
-            starts = [index[st] for st in exploration.states]
-        for p in (p for p in props if p.kind == RECOVERABLE):
-            if recovery is None:
-                unsettled.add(p.id)  # its own search was cut short: no verdict
-            elif (found := find_unrecoverable(*recovery, p, at_rest_failures, starts)) is not None:
-                stuck[p.id] = (exploration, replace(found, state=starts.index(found.state)))
-    seconds = time.perf_counter() - start
-    report = build_report(exploration, props, max_states, queries, lassos, stuck, unsettled)
-    if recovery is not None and recoveries:
-        add_recoveries(report, exploration, lassos, *recovery)
+                if found_graph is None:
+                    found_graph = live_ex.graph() if frontier else analysis.build_graph(live_ex)
+                finder = graph.find_lasso if frontier else analysis.find_lasso
+                if (lasso := finder(live_ex, found_graph, p)) is not None:
+                    lassos[p.id] = view.lasso(live_ex, live_sym, lasso) if sym is not None else lasso
+            del found_graph
+            if frontier:
+                live_ex.drop_graph()
+        else:
+            unsettled.update(p.id for p in live)
+    elif live:
+        unsettled.update(p.id for p in live)
+    ops: RecoveryModel | None = None
+    if (recover or recoveries) and exploration.complete and not deadline.expired():
+        status(RECOVERABILITY, exploration)
+        phases.append(RECOVERABILITY)
+        ops = recovery_model(exploration, rel, operator, processes, likely, engine=engine, symmetry=symmetry,
+                             max_states=max_states, deadline=deadline, progress=progress)
+    for p in recover:
+        if ops is None:
+            unsettled.add(p.id)  # no search, or its own search was cut short: no verdict
+            continue
+        finder = graph.find_unrecoverable if frontier else analysis.find_unrecoverable
+        found = finder(ops.exploration, ops.graph, p, at_rest_failures, ops.starts)
+        if found is not None:  # found.state: a state of this search; unfolded into a real one
+            stuck[p.id] = (view, replace(found, state=view.unfold(found.state)) if sym is not None else found)
+    status(PROPERTIES, exploration)
+    report = build_report(view, props, max_states, queries, lassos, stuck, unsettled)
+    if sym is not None:
+        report["search"]["symmetry"] = {
+            "reduced_by": "permutations of the data volumes and of the requests",
+            "group_order": len(sym.group),
+            "full_states": full_count(exploration, sym) if exploration.complete else None}
+    partial = not exploration.complete or deadline.expired()
+    if partial:
+        report["search"]["partial"] = partial_summary(exploration, phases, max_seconds, deadline.expired())
+    if ops is not None and recoveries:
+        add_recoveries(report, view, lassos, ops)
     violated = [p["id"] for p in report["properties"] if p["verdict"] == VIOLATED]
-    if likelihood and not likely and exploration.complete:
+    if likelihood and not likely and not partial:
         likely_run = run_check(release, volumes, requests, violated or ["no_deadlock"], max_states, None, operator,
-                               variant, processes, likely=True, likelihood=False, recoveries=False)
-        add_likelihood(report, exploration, lassos, stuck, likely_run.report)
-    return CheckResult(model, exploration, report, seconds, lassos, stuck)
+                               variant, processes, max_seconds, engine, symmetry, likely=True, likelihood=False,
+                               recoveries=False)
+        add_likelihood(report, view, lassos, stuck, likely_run.report)
+    seconds = time.perf_counter() - start
+    return CheckResult(model, exploration, report, seconds, lassos, stuck, phases, partial)
 
 
-def _end_states(report: dict[str, Any], exploration: Exploration,
-                lassos: dict[str, Lasso]) -> list[tuple[dict[str, Any], int]]:
-    """(report entry, state id) of every counterexample's last state and every reached incident."""
+def _end_states(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso]) -> list[tuple[dict, int]]:
+    """(report entry, real state id) of every counterexample's last state and every reached incident."""
     out = []
     for entry in [*report["properties"], *report["incidents"]]:
         if entry["path"] is None or entry.get("kind") in ("sometimes", RECOVERABLE):
             continue
-        sid = lassos[entry["id"]].prefix[-1] if entry["id"] in lassos else exploration.found.get(entry["id"])
+        sid = lassos[entry["id"]].prefix[-1] if entry["id"] in lassos else view.found.get(entry["id"])
         if sid is not None:
             out.append((entry, sid))
     return out
 
 
-def add_recoveries(report: dict[str, Any], exploration: Exploration, lassos: dict[str, Lasso],
-                   ops: Exploration, graph: Graph) -> None:
+def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso], ops: RecoveryModel) -> None:
     """Each counterexample's shortest operator recovery, as commands (`checker/recovery.py`)."""
-    index = {st: i for i, st in enumerate(ops.states)}  # the operator model holds every state reached here
     target = REGISTRY["recoverable"]
-    for entry, sid in _end_states(report, exploration, lassos):
-        found = shortest_recovery(ops, graph.succ, index[exploration.states[sid]], target)
+    for entry, sid in _end_states(report, view, lassos):
+        found = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(view.states[sid]), target)
         entry["recovery"] = None if found is None else {"commands": found.commands, "steps": len(found.actions),
                                                         "host_cleanup": found.host_cleanup}
 
 
-def add_likelihood(report: dict[str, Any], exploration: Exploration, lassos: dict[str, Lasso],
-                   stuck: dict[str, tuple[Exploration, Stuck]], likely: dict[str, Any]) -> None:
+def add_likelihood(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],
+                   stuck: dict[str, tuple[Any, analysis.Stuck]], likely: dict[str, Any]) -> None:
     """Each counterexample's likelihood: the narrow window its shortest path needs, if any, and the
     shortest path of the likely model (`checker/likelihood.py`)."""
     others = {e["id"]: e for e in [*likely["properties"], *likely["incidents"]]}
@@ -128,14 +217,22 @@ def add_likelihood(report: dict[str, Any], exploration: Exploration, lassos: dic
             continue
         pid = entry["id"]
         if pid in lassos:
-            ex, lasso = exploration, lassos[pid]
+            lasso = lassos[pid]
             before = lasso.prefix[:-1] + [a for a, _, _ in lasso.cycle]
-            actions = [ex.via[i] for i in lasso.prefix[1:]] + [ai for _, ai, _ in lasso.cycle]
+            actions = [view.via[i] for i in lasso.prefix[1:]] + [ai for _, ai, _ in lasso.cycle]
         else:
-            ex, last = (stuck[pid][0], stuck[pid][1].state) if pid in stuck else (exploration, exploration.found[pid])
-            path = ex.path_states(last)
-            before, actions = path[:-1], [ex.via[i] for i in path[1:]]
-        entry["likelihood"] = likelihood(window(ex, before, actions), others.get(pid))
+            path = view.path_states(stuck[pid][1].state if pid in stuck else view.found[pid])
+            before, actions = path[:-1], [view.via[i] for i in path[1:]]
+        entry["likelihood"] = likelihood_of(window(view, before, actions), others.get(pid))
+
+
+def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None,
+                    out_of_time: bool) -> dict[str, Any]:
+    """What a check cut short covered: the search's states and depth, and the phases that ran."""
+    stopped = "max-seconds" if out_of_time else getattr(exploration, "stopped", None) or "max-states"
+    depth = getattr(exploration, "depth_completed", max(exploration.depth))
+    return {"stopped_by": stopped, "max_seconds": max_seconds if stopped == "max-seconds" else None,
+            "states_checked": len(exploration.states), "depth_completed": depth, "phases": phases}
 
 
 def report_stem(release: str, volumes: int, requests: int, operator: bool = False, processes: bool = True,

@@ -20,7 +20,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from detachcheck import __version__
 from detachcheck.checker.compare import compare
-from detachcheck.checker.engine.explore import Progress as ProgressCallback
+from detachcheck.checker.engine.progress import Progress as ProgressCallback
+from detachcheck.checker.engine.progress import Status
 from detachcheck.checker.exports.tabulate import TabulateError
 from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
 from detachcheck.checker.exports.write import build_export, write_export
@@ -107,6 +108,10 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
                         help="no instance operations (stop, start, reboot, shelve, unshelve, crash, restart)")
     parser.add_argument("--max-states", type=_bounded("--max-states", 1, None), default=None,
                         help="stop exploring after N states (verdicts then say 'unknown')")
+    parser.add_argument("--max-seconds", type=_bounded("--max-seconds", 1, None), default=None,
+                        help="stop after about N seconds, with a partial report (unsettled verdicts: 'unknown')")
+    parser.add_argument("--no-symmetry", dest="symmetry", action="store_false",
+                        help="explore every state (default: one per permutation of data volumes and requests)")
     parser.add_argument("--format", default="text", choices=FORMATS, help="stdout format (default: text)")
 
 
@@ -202,25 +207,28 @@ def build_parser() -> OneLineParser:
 
 
 class _Display:
-    """A progress display on stderr that appears once a search has run for a second."""
+    """A progress display on stderr that appears once a check has run for a second: the phase,
+    states, states/s, the frontier being expanded and the elapsed time."""
 
     def __init__(self, console: Console) -> None:
         self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                             console=console, transient=True)
-        self.task = self.bar.add_task("exploring")
-        self.label = ""
+        self.task = self.bar.add_task("checking")
         self.start = time.perf_counter()
 
     def callback(self, label: str) -> ProgressCallback:
-        self.label = label
+        begun = time.perf_counter()
 
-        def update(states: int, transitions: int, depth: int) -> None:
+        def update(status: Status) -> None:
+            now = time.perf_counter()
             if not self.bar.live.is_started:
-                if time.perf_counter() - self.start < 1.0 or not self.bar.console.is_terminal:
+                if now - self.start < 1.0 or not self.bar.console.is_terminal:
                     return
                 self.bar.start()
-            self.bar.update(self.task, description=f"{self.label}: {states} states, {transitions} transitions, "
-                                                   f"depth {depth}")
+            rate = status.states / max(now - begun, 1e-9)
+            frontier = f", frontier {status.frontier:,}" if status.frontier else ""
+            self.bar.update(self.task, description=f"{label}: {status.phase}: {status.states:,} states, "
+                                                   f"{rate:,.0f} states/s{frontier}, depth {status.depth}")
         return update
 
     def stop(self) -> None:
@@ -229,11 +237,13 @@ class _Display:
             self.bar.live.stop()
 
 
-def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None) -> CheckResult:
+def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None,
+         symmetry: bool | None = None) -> CheckResult:
     variant = VARIANTS[name].release() if name in VARIANTS else None
     base = VARIANTS[name].base if name in VARIANTS else name
     return run_check(base, args.volumes, args.requests, properties, args.max_states,
-                     display.callback(name), args.operator, variant, not args.detach_only)
+                     display.callback(name), args.operator, variant, not args.detach_only,
+                     max_seconds=args.max_seconds, symmetry=args.symmetry if symmetry is None else symmetry)
 
 
 def strict_failures(report: dict[str, Any]) -> list[str]:
@@ -245,7 +255,7 @@ def _write_reports(args: argparse.Namespace, names: list[str], results: list[Che
     """Every report file (each written atomically); the stems used."""
     selected = bool(args.properties)
     stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected,
-                         partial=not r.report["search"]["complete"]) for n, r in zip(names, results, strict=True)]
+                         partial=r.partial) for n, r in zip(names, results, strict=True)]
     for stem, result in zip(stems, results, strict=True):
         report = result.report
         write_atomic(args.reports / f"{stem}.md", to_markdown(report))
@@ -256,7 +266,7 @@ def _write_reports(args: argparse.Namespace, names: list[str], results: list[Che
             if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
                 write_atomic(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
     if args.release == ALL:
-        partial = any(not r.report["search"]["complete"] for r in results)
+        partial = any(r.partial for r in results)
         mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected,
                             partial=partial)
         matrix = build_matrix([r.report for r in results], stems)
@@ -311,7 +321,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return error("BASE and VARIANT are the same: nothing to compare")
     display = _Display(Console(stderr=True))
     try:
-        base, variant = _run(args, args.base, display), _run(args, args.variant, display)
+        # States are compared by name across two models: unreduced (canonical forms differ between them)
+        base, variant = _run(args, args.base, display, symmetry=False), _run(args, args.variant, display,
+                                                                             symmetry=False)
     finally:
         display.stop()
     result = compare(base, variant)

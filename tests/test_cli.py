@@ -84,11 +84,30 @@ def test_max_states_reports_unknown_not_holds(tmp_path, capsys):
     assert main(["check", "--max-states", "20", "--reports", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "search stopped at --max-states 20" in out
+    assert not (tmp_path / "pike.json").exists()  # a partial run never overwrites the full report
     report = json.loads((tmp_path / "pike-partial.json").read_text())
     assert report["search"]["complete"] is False
+    assert report["search"]["partial"] == {"stopped_by": "max-states", "max_seconds": None, "states_checked": 20,
+                                           "depth_completed": report["search"]["depth"], "phases": ["searching"]}
     verdicts = {p["id"]: p["verdict"] for p in report["properties"]}
     assert verdicts["root_volume_never_detached"] == "unknown"
     assert "holds" not in verdicts.values()
+
+
+def test_max_seconds_gives_a_partial_report_that_says_what_it_covered(tmp_path, capsys):
+    args = ["check", "--volumes", "2", "--requests", "3", "--no-symmetry", "--max-seconds", "1"]
+    assert main([*args, "--reports", str(tmp_path), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    part = report["search"]["partial"]
+    assert part["stopped_by"] == "max-seconds" and part["phases"] == ["searching"]
+    assert part["states_checked"] == report["search"]["states"] and part["depth_completed"] >= 1
+    assert "holds" not in {p["verdict"] for p in report["properties"]}
+    assert "stopped by --max-seconds 1" in (tmp_path / "pike-v2-r3-partial.md").read_text()
+
+
+def test_no_stray_output_on_stderr(tmp_path):
+    proc = run("check", "--requests", "1", "--reports", str(tmp_path))
+    assert proc.returncode == 0 and proc.stderr == ""
 
 
 def test_property_filter_keeps_witnesses_and_the_full_report(tmp_path, capsys):

@@ -4,7 +4,7 @@ and recoverability. The search itself never builds a graph."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -131,8 +131,9 @@ class Stuck:
 
 
 def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
-                       score: Callable[[View], int] | None = None, starts: Iterable[int] | None = None) -> Stuck | None:
-    """The first state (by BFS, or of `starts` in their order) that cannot reach any state satisfying `target`."""
+                       score: Callable[[View], int] | None = None, starts: Sequence[int] | None = None) -> Stuck | None:
+    """The first state (by BFS) that cannot reach any state satisfying `target`; with `starts`, the first
+    of those states (by their place in `starts`, which `Stuck.state` then gives)."""
     view = exploration.model.layout.view
     n = len(exploration.states)
     good = deque(i for i, st in enumerate(exploration.states) if target.check(view(st)))
@@ -149,9 +150,11 @@ def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
             if not can[i]:
                 can[i] = True
                 good.append(i)
-    stuck = next((i for i in (range(n) if starts is None else starts) if not can[i]), None)
-    if stuck is None:
+    order = range(n) if starts is None else starts
+    place = next((k for k, i in enumerate(order) if not can[i]), None)
+    if place is None:
         return None
+    stuck = order[place]
     closure = {stuck}
     todo = deque([stuck])
     while todo:
@@ -163,4 +166,4 @@ def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
     tried = sorted({f"{actions[ai].action.step.name}:{actions[ai].action.outcome.name}"
                     for i in closure for ai, _ in graph.succ[i]})
     best = min(closure, key=lambda i: (score(view(exploration.states[i])) if score else 0, i))
-    return Stuck(stuck, tried, len(closure), exploration.states[best])
+    return Stuck(place, tried, len(closure), exploration.states[best])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.engine.packed import PackedExploration
+from detachcheck.checker.engine.unfold import RealPaths
 
 
 @dataclass
@@ -24,34 +26,35 @@ class Coverage:
         self.transitions |= other.transitions
 
 
+def enabled_keys(exploration: Exploration) -> set[tuple[int, tuple[int, ...]]]:
+    """(action index, values of the slots it fires) for every action enabled in an explored state."""
+    if isinstance(exploration, PackedExploration | RealPaths):
+        return exploration.taken()  # computed with the frontier step, over all states at once
+    model = exploration.model
+    keys: set[tuple[int, tuple[int, ...]]] = set()
+    for state in exploration.states:
+        for ai, _ in model.enabled(state):
+            keys.add((ai, tuple(state[slot] for slot, _ in model.actions[ai].action.fires)))
+    return keys
+
+
 def coverage(exploration: Exploration) -> Coverage:
     """Everything the explored states enable: outcomes, and (lifecycle, trigger, source state)."""
     model = exploration.model
     slots = model.system.slots
-    taken_actions: set[int] = set()
-    for state in exploration.states:
-        for ai, _ in model.enabled(state):
-            if ai not in taken_actions:
-                taken_actions.add(ai)
     cov = Coverage()
-    seen: set[tuple[int, tuple[int, ...]]] = set()
-    for state in exploration.states:
-        for ai, _ in model.enabled(state):
-            action = model.actions[ai].action
-            key = (ai, tuple(state[slot] for slot, _ in action.fires))
-            if key in seen:
+    for ai, fired in enabled_keys(exploration):
+        action = model.actions[ai].action
+        cov.outcomes.add(f"{action.step.name}:{action.outcome.name}")
+        values = {slot: v for (slot, _), v in zip(action.fires, fired, strict=True)}
+        for slot, trigger in action.fires:  # triggers fire in order: follow the state through them
+            lc = slots[slot].lifecycle
+            if lc is None:
                 continue
-            seen.add(key)
-            cov.outcomes.add(f"{action.step.name}:{action.outcome.name}")
-            values = list(state)
-            for slot, trigger in action.fires:  # triggers fire in order: follow the state through them
-                lc = slots[slot].lifecycle
-                if lc is None:
-                    continue
-                name = slots[slot].values[values[slot]]
-                cov.transitions.add((lc.name if not lc.name.startswith("request") else "request", trigger, name))
-                dest = next(tr.dest for tr in lc.transitions if tr.trigger == trigger and name in tr.source)
-                values[slot] = slots[slot].values.index(dest if dest is not None else name)
+            name = slots[slot].values[values[slot]]
+            cov.transitions.add((lc.name if not lc.name.startswith("request") else "request", trigger, name))
+            dest = next(tr.dest for tr in lc.transitions if tr.trigger == trigger and name in tr.source)
+            values[slot] = slots[slot].values.index(dest if dest is not None else name)
     return cov
 
 

@@ -98,9 +98,19 @@ def print_text(report: dict[str, Any], seconds: float, console: Console) -> None
     s = report["search"]
     console.print(f"states: {s['states']}  transitions: {s['transitions']}  depth: {s['depth']}  "
                   f"seconds: {seconds:.2f}")
-    if not s["complete"]:
-        console.print(f"[yellow]search stopped at --max-states {s['max_states']}: properties not violated "
+    if s.get("symmetry"):
+        full = s["symmetry"]["full_states"]
+        console.print(f"symmetry reduced (group of {s['symmetry']['group_order']})"
+                      + (f": {full} states without reduction" if full is not None else ""))
+    if not s["complete"] or s.get("partial"):
+        part = s.get("partial") or {}
+        limit = f"--max-seconds {part['max_seconds']}" if part.get("stopped_by") == "max-seconds" \
+            else f"--max-states {s['max_states']}"
+        console.print(f"[yellow]search stopped at {limit}: properties not violated "
                       "in the states checked are reported 'unknown', not 'holds'[/yellow]")
+        if part:
+            console.print(f"covered: {part['states_checked']} states checked, every state to depth "
+                          f"{part['depth_completed']} expanded; phases run: {', '.join(part['phases'])}")
     for i in report["incidents"]:
         reach = f"reached in {i['length']} steps" if i["length"] is not None else i["verdict"]
         console.print(f"incident {i['id']}: {reach}" + (f" ({short(i)})" if short(i) else ""),

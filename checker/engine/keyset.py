@@ -1,0 +1,74 @@
+"""The visited set: packed keys -> state ids, as sorted arrays in buckets.
+
+A key is (bucket, word): the bucket is the packed state's extra part when it has one, else 4
+bits of a multiplicative hash of the word (so a merge copies one bucket at a time).
+Each bucket keeps its words sorted (`uint64`) with the matching state ids (`int32`): 12 bytes a
+state. New keys are merged once per level (`add`); look-ups are vectorised `searchsorted`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HASH_BITS = 4
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def bucket_of(word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """The bucket of each key."""
+    if extra is not None:
+        return extra.astype(np.uint16)  # small integers: numpy's stable sort is a radix sort for them
+    return ((word * _GOLDEN) >> np.uint64(64 - HASH_BITS)).astype(np.uint16)
+
+
+def _split(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, distinct buckets, segment starts) grouping positions by bucket."""
+    order = np.argsort(bucket, kind="stable")
+    sb = bucket[order]
+    starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]]) if len(sb) else np.zeros(0, dtype=np.int64)
+    return order, sb[starts], np.r_[starts, len(sb)]
+
+
+class KeySet:
+    """Sorted words and ids per bucket."""
+
+    def __init__(self) -> None:
+        self.words: dict[int, np.ndarray] = {}
+        self.ids: dict[int, np.ndarray] = {}
+        self.size = 0
+
+    def find(self, word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        """The id of each key, -1 where absent."""
+        out = np.full(len(word), -1, dtype=np.int64)
+        order, buckets, bounds = _split(bucket_of(word, extra))
+        for k, b in enumerate(buckets.tolist()):
+            words = self.words.get(b)
+            if words is None or not len(words):
+                continue
+            pos = order[bounds[k]:bounds[k + 1]]
+            q = word[pos]
+            at = np.searchsorted(words, q)
+            at[at == len(words)] = 0
+            hit = words[at] == q
+            out[pos[hit]] = self.ids[b][at[hit]]
+        return out
+
+    def add(self, word: np.ndarray, extra: np.ndarray | None, ids: np.ndarray) -> None:
+        """Insert keys known to be absent and distinct."""
+        order, buckets, bounds = _split(bucket_of(word, extra))
+        for k, b in enumerate(buckets.tolist()):
+            pos = order[bounds[k]:bounds[k + 1]]
+            w = word[pos]
+            srt = np.argsort(w)
+            w, i = w[srt], ids[pos][srt].astype(np.int32)
+            old = self.words.get(b)
+            if old is None:
+                self.words[b], self.ids[b] = w, i
+                continue
+            at = np.searchsorted(old, w)
+            self.words[b] = np.insert(old, at, w)
+            self.ids[b] = np.insert(self.ids[b], at, i)
+        self.size += len(word)
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.words.values()) + sum(a.nbytes for a in self.ids.values())

@@ -1,0 +1,117 @@
+"""Breadth-first search a level at a time over packed states (the default engine).
+
+Each level's frontier is expanded at once by `frontier.successors`; new states are the
+successors not yet visited, numbered in discovery order (by source state, then by the action's
+place in dispatch order; first discovery wins). That is exactly the tuple explorer's order, so
+ids, parents, counterexamples and `--max-states` cuts are the same. State properties are checked
+on each new level through `checks.LevelChecks`. With a `Symmetry`, successors are replaced by
+their canonical representatives before the visited check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from detachcheck.checker.engine.checks import LevelChecks
+from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.frontier import Tables, discovery_order, successors, tables_for
+from detachcheck.checker.engine.keyset import KeySet
+from detachcheck.checker.engine.pack import packing_for
+from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
+from detachcheck.checker.engine.progress import SEARCHING, Deadline, Progress, Status
+from detachcheck.properties.registry import Property
+
+
+def first_occurrences(word: np.ndarray, extra: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of each distinct key's first occurrence, ascending; for every position, the rank
+    of its key's first occurrence among them)."""
+    if extra is None:
+        order = np.argsort(word, kind="stable")
+        sw = word[order]
+        starts = np.r_[True, sw[1:] != sw[:-1]] if len(sw) else np.zeros(0, dtype=bool)
+    else:
+        order = np.lexsort((word, extra))
+        sw, sx = word[order], extra[order]
+        starts = np.r_[True, (sw[1:] != sw[:-1]) | (sx[1:] != sx[:-1])] if len(sw) else np.zeros(0, dtype=bool)
+    first = order[starts]
+    group = np.cumsum(starts) - 1
+    by_first = np.argsort(first)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[by_first] = np.arange(len(first))
+    inverse = np.empty(len(word), dtype=np.int64)
+    inverse[order] = rank[group]
+    return first[by_first], inverse
+
+
+def search(model: CompiledModel, properties: Sequence[Property] = (), max_states: int | None = None,
+           deadline: Deadline | None = None, progress: Progress | None = None, symmetry: object | None = None,
+           tables: Tables | None = None, phase: str = SEARCHING) -> PackedExploration:
+    """Explore every reachable state (up to `max_states`, or until `deadline`), checking `properties`."""
+    tables = tables or tables_for(model, packing_for(model))
+    packing = tables.packing
+    canonical = getattr(symmetry, "canonical", None)
+    checks = LevelChecks(model.layout, properties)
+    keys = KeySet()
+    word, extra = packing.pack_states(model.initials)
+    if canonical is not None:
+        word, extra = canonical(word, extra)
+    first, _ = first_occurrences(word, extra)
+    word, extra = word[first], None if extra is None else extra[first]
+    n = len(word)
+    keys.add(word, extra, np.arange(n))
+    parents = [np.arange(n, dtype=np.int32)]
+    vias = [np.full(n, -1, dtype=np.int16)]
+    bounds = [0, n]
+    values = packing.unpack(word, extra)
+    checks.new_states(0, values)
+    transitions = 0
+    complete = True
+    stopped = None
+    level_start = 0
+    expanded_depth = -1
+    while len(word):
+        succ = successors(tables, word, extra, values, ordered=False)
+        checks.expanded(level_start, values, succ.enabled)
+        expanded_depth += 1
+        cw, cx = succ.word, succ.extra
+        if canonical is not None:
+            cw, cx = canonical(cw, cx)
+        seen = keys.find(cw, cx) >= 0
+        unseen = np.flatnonzero(~seen)
+        unseen = unseen[discovery_order(tables, succ.source[unseen], succ.action[unseen])]  # only these need it
+        first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
+        allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
+        if allowed < len(first):
+            complete, stopped = False, "max-states"
+        transitions += int(seen.sum()) + int((inverse < allowed).sum())
+        new = unseen[first[:allowed]]
+        word, extra = cw[new], None if cx is None else cx[new]
+        keys.add(word, extra, np.arange(n, n + allowed))
+        parents.append((level_start + succ.source[new]).astype(np.int32))
+        vias.append(succ.action[new].astype(np.int16))
+        del succ, cw, cx, seen, unseen, first, inverse
+        level_start, n = n, n + allowed
+        if allowed:
+            bounds.append(n)
+        values = packing.unpack(word, extra)
+        checks.new_states(level_start, values)
+        if progress is not None:
+            progress(Status(phase, n, transitions, expanded_depth + 1, len(word)))
+        if len(word) and deadline is not None and deadline.expired():
+            complete, stopped = False, "max-seconds"
+            break
+    parent = np.concatenate(parents)
+    via = np.concatenate(vias)
+    del parents, vias  # before the keys by id: the lists and their concatenation are not held together
+    by_id_word = np.zeros(n, dtype=np.uint64)
+    by_id_extra = np.zeros(n, dtype=np.uint32) if packing.two_part else None
+    for b, words in keys.words.items():
+        by_id_word[keys.ids[b]] = words
+        if by_id_extra is not None:
+            by_id_extra[keys.ids[b]] = b
+    return PackedExploration(
+        model, tables, keys, PackedStates(packing, by_id_word, by_id_extra),
+        IntColumn(parent), IntColumn(via), LevelDepths(np.array(bounds)),
+        transitions, complete, checks.found, stopped, expanded_depth, symmetry)

@@ -1,0 +1,278 @@
+"""Symmetry reduction: data volumes are interchangeable, and so are requests.
+
+A permutation of the data volumes moves their slot blocks and renames the `request[q].volume`
+values that name them; a permutation of the requests moves their (request, target) blocks and
+renames the lock's `held by request q`. `Symmetry.verify` checks on the compiled tables that each
+such permutation maps every action to an action and the initial states onto themselves, so the
+reduction is exact for properties that treat volumes and requests alike (every registered one
+does: they quantify over `s.volumes` / `s.requests`; `tests/test_symmetry.py` checks it).
+
+The canonical representative of a state, computed for a whole frontier at once:
+1. data volumes sorted by (their slot block, the sorted multiset of (request state, holds the
+   lock) of the requests about them); volumes tied on both are interchangeable together with those
+   requests, so the order among them does not matter once step 2 has run;
+2. requests sorted by (request state, renamed target, does not hold the lock); tied requests are
+   identical and hold no lock.
+The result is a function of the orbit and one of its members. With `requests=False` only step 1
+runs, with the requests kept in place (volumes then sorted by block and by which requests are
+about them): that is the volume-only reduction used for liveness (see `run.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.checker.engine.pack import Packing
+from detachcheck.fsm.lock import held_by
+
+CHUNK = 1 << 16
+"""States canonicalised at once."""
+
+
+class NotSymmetric(Exception):
+    """A permutation of volumes or requests is not an automorphism of the compiled model."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Slot positions of the permuted blocks."""
+
+    volume_blocks: tuple[tuple[int, ...], ...]  # per data volume, its slots in block order
+    request_slots: tuple[int, ...]
+    target_slots: tuple[int, ...]
+    lock_slot: int | None
+    target_of_volume: tuple[int, ...]  # target value index naming data volume i
+    lock_of_request: tuple[int, ...]  # lock value index 'held by request q'
+
+
+def symmetry_layout(model: CompiledModel) -> Layout:
+    system = model.system
+    slots = system.slots
+    blocks = tuple(tuple(i for i, s in enumerate(slots) if s.index == v and s.component not in ("request", "target"))
+                   for v in system.data_volume_ids)
+    requests = tuple(system.slot_index("request", q) for q in system.request_ids)
+    targets = tuple(system.slot_index("target", q) for q in system.request_ids)
+    lock = next((i for i, s in enumerate(slots) if s.component == "lock"), None)
+    target_values = slots[targets[0]].values if targets else ()
+    target_of_volume = tuple(target_values.index(v) for v in system.data_volume_ids) if targets else ()
+    lock_of_request = tuple(slots[lock].values.index(held_by(q)) for q in system.request_ids) \
+        if lock is not None else ()
+    return Layout(blocks, requests, targets, lock, target_of_volume, lock_of_request)
+
+
+def _ranks(keys: list[np.ndarray]) -> list[np.ndarray]:
+    """Per state, the place of each row once sorted by key (ties kept in row order): pairwise
+    comparisons, cheap for the two or three rows there are."""
+    ranks = []
+    for i, ki in enumerate(keys):
+        rank = np.zeros(len(ki), dtype=np.int64)
+        for j, kj in enumerate(keys):
+            if j != i:
+                rank += (kj < ki) if j > i else (kj <= ki)
+        ranks.append(rank)
+    return ranks
+
+
+def _sorted_small(rows: list[np.ndarray]) -> list[np.ndarray]:
+    """Rows sorted elementwise (a sorting network by repeated min/max)."""
+    rows = list(rows)
+    for i in range(len(rows)):
+        for j in range(len(rows) - 1 - i):
+            lo, hi = np.minimum(rows[j], rows[j + 1]), np.maximum(rows[j], rows[j + 1])
+            rows[j], rows[j + 1] = lo, hi
+    return rows
+
+
+def _gather(rows: list[np.ndarray], ranks: list[np.ndarray], k: int) -> np.ndarray:
+    """Per state, the row whose rank is k."""
+    out = rows[0].copy()
+    for i in range(1, len(rows)):
+        out = np.where(ranks[i] == k, rows[i], out)
+    return np.where(ranks[0] == k, rows[0], out)
+
+
+class Symmetry:
+    """Canonical representatives under permutations of data volumes (and of requests)."""
+
+    def __init__(self, model: CompiledModel, packing: Packing, requests: bool = True) -> None:
+        self.model = model
+        self.packing = packing
+        self.requests = requests
+        self.layout = symmetry_layout(model)
+        self.sizes = packing.sizes
+        n_vol, n_req = len(self.layout.volume_blocks), len(self.layout.request_slots)
+        self.group = [(pv, pr) for pv in itertools.permutations(range(n_vol))
+                      for pr in (itertools.permutations(range(n_req)) if requests else [tuple(range(n_req))])]
+
+    @property
+    def trivial(self) -> bool:
+        return len(self.group) == 1
+
+    # -- whole frontiers ---------------------------------------------------------------------------
+    def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The canonical representative of each packed state."""
+        if self.trivial or not len(word):
+            return word, extra
+        if len(word) > CHUNK:  # bounded transients: unpacked values and int64 sort keys per state
+            parts = [self.canonical(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])
+                     for i in range(0, len(word), CHUNK)]
+            return (np.concatenate([w for w, _ in parts]),
+                    None if extra is None else np.concatenate([x for _, x in parts]))  # type: ignore[misc]
+        return self.packing.pack(self.canonical_values(self.packing.unpack(word, extra)))
+
+    def canonical_values(self, values: np.ndarray) -> np.ndarray:
+        """Canonical representatives of column-wise states (a new array)."""
+        return self._canonical(values)[0]
+
+    def request_moves(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
+            np.ndarray, np.ndarray | None, np.ndarray]:
+        """Canonical keys, and for each state where its requests went: code = sum of
+        position(q) * n**q over requests q (n requests), 0-based positions."""
+        canon, ranks = self._canonical(self.packing.unpack(word, extra))
+        n_req = len(self.layout.request_slots)
+        code = np.zeros(len(word), dtype=np.int64)
+        for q in range(n_req):
+            code += (ranks[q] if ranks is not None else q) * n_req ** q
+        w, x = self.packing.pack(canon)
+        return w, x, code.astype(np.uint8)
+
+    def _canonical(self, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        lay = self.layout
+        out = values.copy()
+        m = values.shape[1]
+        n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
+        pcs = [values[s] for s in lay.request_slots]
+        targets = [values[s] for s in lay.target_slots]
+        holds = [(values[lay.lock_slot] == lay.lock_of_request[q]) if lay.lock_slot is not None
+                 else np.zeros(m, dtype=bool) for q in range(n_req)]
+        if n_vol > 1:
+            pc_size = self.sizes[lay.request_slots[0]] if n_req else 1
+            keys = []
+            for i, block in enumerate(lay.volume_blocks):
+                code = np.zeros(m, dtype=np.int64)
+                for s in block:
+                    code = code * self.sizes[s] + values[s]
+                about = [targets[q] == lay.target_of_volume[i] for q in range(n_req)]
+                if self.requests:  # sorted multiset of (request state, holds the lock) about volume i
+                    items = [np.where(about[q], pcs[q].astype(np.int64) * 2 + holds[q] + 1, 0) for q in range(n_req)]
+                    for row in _sorted_small(items):
+                        code = code * (2 * pc_size + 1) + row
+                else:  # which requests are about volume i
+                    for q in range(n_req):
+                        code = code * 2 + about[q]
+                keys.append(code)
+            ranks = _ranks(keys)
+            for j in range(len(lay.volume_blocks[0])):
+                rows = [values[block[j]] for block in lay.volume_blocks]
+                for k, block in enumerate(lay.volume_blocks):
+                    out[block[j]] = _gather(rows, ranks, k)
+            naming = np.asarray(lay.target_of_volume, dtype=np.uint8)
+            renamed = []
+            for q, s in enumerate(lay.target_slots):
+                t = targets[q]
+                new = t.copy()
+                for i in range(n_vol):
+                    new = np.where(t == lay.target_of_volume[i], naming[ranks[i]], new)
+                renamed.append(new)
+                out[s] = new
+            targets = renamed
+        if self.requests and n_req > 1:
+            t_size = self.sizes[lay.target_slots[0]]
+            keys = [(pcs[q].astype(np.int64) * t_size + targets[q]) * 2 + ~holds[q] for q in range(n_req)]
+            ranks = _ranks(keys)
+            for k in range(n_req):
+                out[lay.request_slots[k]] = _gather(pcs, ranks, k)
+                out[lay.target_slots[k]] = _gather(targets, ranks, k)
+            if lay.lock_slot is not None:
+                naming = np.asarray(lay.lock_of_request, dtype=np.uint8)
+                lock = values[lay.lock_slot]
+                for q in range(n_req):
+                    lock = np.where(holds[q], naming[ranks[q]], lock)
+                out[lay.lock_slot] = lock
+            return out, ranks
+        return out, None
+
+    # -- single states and actions ------------------------------------------------------------------
+    def apply(self, state: State, perm: tuple[tuple[int, ...], tuple[int, ...]]) -> State:
+        """`state` with data volume i moved to pv[i] and request q to pr[q]."""
+        pv, pr = perm
+        lay = self.layout
+        out = list(state)
+        for i, block in enumerate(lay.volume_blocks):
+            for j, s in enumerate(block):
+                out[lay.volume_blocks[pv[i]][j]] = state[s]
+        vol_rename = {lay.target_of_volume[i]: lay.target_of_volume[pv[i]] for i in range(len(pv))}
+        for q in range(len(lay.request_slots)):
+            out[lay.request_slots[pr[q]]] = state[lay.request_slots[q]]
+            t = state[lay.target_slots[q]]
+            out[lay.target_slots[pr[q]]] = vol_rename.get(t, t)
+        if lay.lock_slot is not None:
+            lock_rename = {lay.lock_of_request[q]: lay.lock_of_request[pr[q]] for q in range(len(pr))}
+            out[lay.lock_slot] = lock_rename.get(state[lay.lock_slot], state[lay.lock_slot])
+        return tuple(out)
+
+    def canonical_state(self, state: State) -> State:
+        values = np.array(state, dtype=np.uint8)[:, None]
+        return tuple(self.canonical_values(values)[:, 0].tolist())
+
+    def verify(self) -> None:
+        """Raise NotSymmetric unless every permutation maps actions to actions and initials to initials."""
+        model = self.model
+        n = len(model.system.slots)
+        signatures = {}
+        for a in model.actions:
+            signatures.setdefault(_signature(a.action.step.name, a.action.outcome.name, a.checks, a.writes), a.label)
+        initials = set(model.initials)
+        for perm in self.group:
+            # slot and value maps of the permutation, read off `apply` on unit states
+            slot_map, value_map = self._maps(perm, n)
+            for a in model.actions:
+                checks = tuple((slot_map[s], frozenset(value_map[s][v] for v in ok)) for s, ok in a.checks)
+                writes = []
+                for s, table in a.writes:
+                    new = [0] * len(table)
+                    for v, t in enumerate(table):
+                        new[value_map[s][v]] = value_map[s][t]
+                    writes.append((slot_map[s], tuple(new)))
+                sig = _signature(a.action.step.name, a.action.outcome.name, checks, tuple(writes))
+                if sig not in signatures:
+                    raise NotSymmetric(f"{a.label} has no image under volumes {perm[0]}, requests {perm[1]}")
+            for init in model.initials:
+                if self.apply(init, perm) not in initials:
+                    raise NotSymmetric(f"an initial state has no image under {perm}")
+
+    def _maps(self, perm: tuple[tuple[int, ...], tuple[int, ...]], n: int) -> tuple[list[int], list[list[int]]]:
+        lay = self.layout
+        pv, pr = perm
+        slot_map = list(range(n))
+        for i, block in enumerate(lay.volume_blocks):
+            for j, s in enumerate(block):
+                slot_map[s] = lay.volume_blocks[pv[i]][j]
+        for q in range(len(pr)):
+            slot_map[lay.request_slots[q]] = lay.request_slots[pr[q]]
+            slot_map[lay.target_slots[q]] = lay.target_slots[pr[q]]
+        value_map = [list(range(size)) for size in self.sizes]
+        for s in lay.target_slots:
+            for i in range(len(pv)):
+                value_map[s][lay.target_of_volume[i]] = lay.target_of_volume[pv[i]]
+        if lay.lock_slot is not None:
+            for q in range(len(pr)):
+                value_map[lay.lock_slot][lay.lock_of_request[q]] = lay.lock_of_request[pr[q]]
+        return slot_map, value_map
+
+
+def _signature(step: str, outcome: str, checks: tuple, writes: tuple) -> tuple:
+    return step, outcome, tuple(sorted((s, tuple(sorted(ok))) for s, ok in checks)), tuple(sorted(writes))
+
+
+def symmetry_for(model: CompiledModel, packing: Packing, requests: bool = True) -> Symmetry | None:
+    """The model's symmetry, verified; None when there is nothing to permute."""
+    sym = Symmetry(model, packing, requests)
+    if sym.trivial:
+        return None
+    sym.verify()
+    return sym
