@@ -24,7 +24,7 @@ def test_check_returns_verdicts_counterexamples_and_figures():
     assert len(verdict.counterexample) == verdict.length == 10
     step = verdict.counterexample[-1]
     assert isinstance(step, Step) and step.actor and isinstance(step.changes[0], Change)
-    assert [s.step for s in verdict.counterexample][:2] == ["api.get_volume", "api.check_bdm"]
+    assert [s.step for s in verdict.counterexample][:2] == ["api.check_instance", "api.get_volume"]
     assert "compute.wait_and_retry_detach:not_found" in verdict.explanation
     assert result["root_volume_never_detached"].passed
     assert result.incidents["seed_device_detach_failed"].verdict == "reached"
@@ -58,9 +58,9 @@ def test_compare_with_a_stopped_search_flips_nothing_unsettled():
 
 
 def test_replay_text_and_path(tmp_path):
-    text = "release: pike\nrequests: 1\napi.get_volume vol=1\napi.check_bdm\n"
+    text = "release: pike\nrequests: 1\napi.check_instance vol=1\napi.get_volume\n"
     result = replay(text)
-    assert isinstance(result, ReplayResult) and [s.step for s in result.steps] == ["api.get_volume", "api.check_bdm"]
+    assert isinstance(result, ReplayResult) and [s.step for s in result.steps] == ["api.check_instance", "api.get_volume"]
     assert result.at_rest is None  # a request is in flight
     path = tmp_path / "t.trace"
     path.write_text(text)

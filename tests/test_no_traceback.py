@@ -18,9 +18,9 @@ from detachcheck.cli import main
 SEED = """\
 release: pike
 requests: 1
-api.get_volume vol=1
+api.check_instance vol=1
+api.get_volume
 api.check_bdm
-api.check_instance
 api.begin_detaching
 rpc.detach_volume
 compute.detach_live

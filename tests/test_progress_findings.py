@@ -58,10 +58,21 @@ def test_no_deadlock_and_witnessed(every_release, release):
     assert entry(result, "detach_can_complete")["verdict"] == "witnessed"
 
 
-@pytest.mark.parametrize("release", list(RELEASES))
+@pytest.mark.parametrize("release", ["ocata", "ocata-eol", "pike", "pike-eol", "wallaby-eom", "master"])
 def test_operators_can_always_recover(every_release, release):
-    """With reset-state, force-detach, `nova reset-state` (and refresh on master), plus the normal
-    steps (a shelve and unshelve re-attaches a volume whose BDM is still there), every reachable
-    state can get back to a consistent one."""
+    """With reset-state, force-detach, a new detach or attach, `nova reset-state` (and refresh on
+    master), plus the instance operations an operator starts (a shelve and unshelve re-attaches a
+    legacy volume whose BDM is still there), every reachable state can get back to a consistent one."""
     e = entry(every_release[release], "recoverable")
     assert e["verdict"] == "holds" and e["witness_path"] is not None
+
+
+@pytest.mark.parametrize("release", ["queens", "queens-eol", "wallaby"])
+def test_a_bdm_without_its_attachment_is_unrecoverable_before_the_404_fix(every_release, release):
+    """An attachment_delete that timed out after Cinder deleted the attachment leaves the BDM with
+    its id; a new detach and a shelve-offload both meet the 404 (before 9b1c078112): no tool of
+    these releases removes that BDM."""
+    e = entry(every_release[release], "recoverable")
+    assert e["verdict"] == "violated"
+    assert e["final_state"]["bdm[1]"] == "present" and e["final_state"]["attachment[1]"] == "deleted"
+    assert e["final_state"]["style[1]"] == "attachment_id"

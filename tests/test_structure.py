@@ -67,4 +67,4 @@ def test_request_lifecycle_has_one_transition_per_step_outcome(release):
     triggers = {t.trigger for t in lifecycle.transitions}
     expected = {f"{s.name}:{o.name}" for s in rel.steps() if s.scope == "request" for o in s.outcomes
                 if any(src in lifecycle.states for src in s.at)}
-    assert triggers == expected | {"crash"}
+    assert triggers == expected | {"crash", "retry"}

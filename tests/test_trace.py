@@ -20,9 +20,9 @@ SEED = """\
 release: pike
 volumes: 1
 requests: 1
-api.get_volume vol=1
+api.check_instance vol=1
+api.get_volume
 api.check_bdm
-api.check_instance
 api.begin_detaching
 rpc.detach_volume
 compute.detach_live
@@ -40,9 +40,9 @@ def write(tmp_path, text, name="t.trace"):
 CLEAN = """\
 release: pike
 requests: 1
-api.get_volume vol=1
+api.check_instance vol=1
+api.get_volume
 api.check_bdm
-api.check_instance
 api.begin_detaching
 rpc.detach_volume
 compute.detach_live
@@ -73,7 +73,7 @@ def test_seed_trace_shows_changes_and_the_at_rest_break(tmp_path, capsys):
 
 def test_violation_exits_1_with_the_first_step(tmp_path, capsys):
     text = SEED + "guest.ack_unplug vol=1\n" + "\n".join(
-        ["api.get_volume vol=1", "api.check_bdm", "api.check_instance", "api.begin_detaching",
+        ["api.check_instance vol=1", "api.get_volume", "api.check_bdm", "api.begin_detaching",
          "rpc.detach_volume", "compute.detach_live:not_found", "compute.terminate_connection",
          "compute.cinder_detach"]).replace("requests: 1", "requests: 1") + "\n"
     path = write(tmp_path, text.replace("requests: 1", "requests: 2"))
@@ -81,7 +81,7 @@ def test_violation_exits_1_with_the_first_step(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     first = {v["id"]: v for v in data["violations"]}["available_implies_no_host_connection"]
     assert first["step"] == len(data["steps"]) and first["line"] == data["steps"][-1]["line"]
-    assert data["steps"][0] == {"line": 5, "step": "api.get_volume", "outcome": "ok", "keys": {"vol": "1"},
+    assert data["steps"][0] == {"line": 5, "step": "api.check_instance", "outcome": "ok", "keys": {"vol": "1"},
                                 "changes": data["steps"][0]["changes"]}
 
 
@@ -92,10 +92,10 @@ def test_release_option_wins_over_the_header(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("text", "needle"), [
-    ("api.get_volume vol=1\ncompute.detach_live\n", "line 2: compute.detach_live:ok is not enabled here"),
+    ("api.check_instance vol=1\ncompute.detach_live\n", "line 2: compute.detach_live:ok is not enabled here"),
     ("bogus.step\n", "line 1: unknown step 'bogus.step'"),
     ("api.get_volume:sideways vol=1\n", "has no outcome 'sideways'"),
-    ("api.get_volume vol=1\napi.get_volume vol=1\napi.check_bdm\n", "matches several enabled steps"),
+    ("api.check_instance vol=1\napi.check_instance vol=1\napi.get_volume\n", "matches several enabled steps"),
     ("api.get_volume volume=1\n", "unknown key 'volume'"),
     ("api.get_volume vol\n", "expected KEY=VALUE"),
     ("api.get_volume vol=1 vol=1\n", "given twice"),
@@ -103,7 +103,7 @@ def test_release_option_wins_over_the_header(tmp_path, capsys):
     ("api.get_volume req=9 vol=1\n", "req=9"),
     ("release: havana\n", "unknown release 'havana'"),
     ("volumes: 0\n", "header volumes"),
-    ("api.get_volume vol=1\nrelease: pike\n", "header 'release' after the first step"),
+    ("api.check_instance vol=1\nrelease: pike\n", "header 'release' after the first step"),
     (":ok\n", "cannot parse"),
 ])
 def test_invalid_trace_exits_2_with_line_and_reason(tmp_path, capsys, text, needle):
@@ -113,7 +113,7 @@ def test_invalid_trace_exits_2_with_line_and_reason(tmp_path, capsys, text, need
 
 
 def test_not_enabled_lists_what_is_enabled(tmp_path, capsys):
-    main(["replay", str(write(tmp_path, "api.get_volume vol=1\ncompute.detach_live\n"))])
+    main(["replay", str(write(tmp_path, "api.check_instance vol=1\ncompute.detach_live\n"))])
     [line] = capsys.readouterr().err.splitlines()  # one line: the reason, then what is enabled
     enabled = line.split("; enabled here: ", 1)[1]
     assert "api.check_bdm:ok req=1 vol=1" in enabled
