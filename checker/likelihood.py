@@ -40,17 +40,18 @@ def window(exploration: Exploration, states: list[int], actions: list[int]) -> s
                 size = "a whole" if action.step.duration == PROCESS else "a slow"
                 whose = f" (request {own})" if own else ""
                 return (f"{size} `{action.step.name}`{whose} inside request {q}'s detach API call "
-                        "(one nova-api thread, milliseconds)")
+                        "(one nova-api thread, a few ms)")
     return None
 
 
-def likelihood(window_text: str | None, likely_entry: dict[str, Any] | None) -> dict[str, Any]:
-    """A counterexample's likelihood: `likely` when the shortest path needs no narrow window;
-    otherwise `narrow window` with the shortest likely path, or `narrow window only`."""
+def likelihood(window_text: str | None, likely_entry: dict[str, Any] | None, length: int) -> dict[str, Any]:
+    """A counterexample's likelihood: `likely` when a shortest path (`length` steps) needs no narrow
+    window; otherwise `narrow window` with the shortest likely path, or `narrow window only`."""
     if window_text is None:
         return {"verdict": LIKELY, "window": None, "likely_length": None, "likely_start": None, "likely_path": None}
     found = likely_entry is not None and likely_entry["path"] is not None
-    return {"verdict": NARROW if found else NARROW_ONLY, "window": window_text,
+    verdict = (LIKELY if likely_entry["length"] <= length else NARROW) if found else NARROW_ONLY  # type: ignore[index]
+    return {"verdict": verdict, "window": window_text,
             "likely_length": likely_entry["length"] if found else None,
             "likely_start": likely_entry["start"] if found else None,
             "likely_path": likely_entry["path"] if found else None}

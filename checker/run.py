@@ -223,7 +223,7 @@ def add_likelihood(report: dict[str, Any], view: Any, lassos: dict[str, analysis
         else:
             path = view.path_states(stuck[pid][1].state if pid in stuck else view.found[pid])
             before, actions = path[:-1], [view.via[i] for i in path[1:]]
-        entry["likelihood"] = likelihood_of(window(view, before, actions), others.get(pid))
+        entry["likelihood"] = likelihood_of(window(view, before, actions), others.get(pid), len(actions))
 
 
 def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None,

@@ -73,7 +73,8 @@ def _print_steps(steps: list[dict[str, Any]], console: Console) -> None:
 def _print_likely_and_recovery(p: dict[str, Any], console: Console) -> None:
     lk = p.get("likelihood")
     if lk and lk["window"]:
-        console.print(f"  likelihood: {lk['verdict']}: needs {lk['window']}", markup=False, highlight=False)
+        needs = "the path above needs" if lk["verdict"] == "likely" else "needs"
+        console.print(f"  likelihood: {lk['verdict']}: {needs} {lk['window']}", markup=False, highlight=False)
         if lk["likely_path"]:
             console.print(f"  the shortest path with no narrow window takes {lk['likely_length']} steps:",
                           markup=False)
