@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from transitions import MachineError
 
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.search import search
 from detachcheck.checker.outputs.files import write_atomic
 from detachcheck.checker.outputs.report import verdict
 from detachcheck.fsm.protocol import STEPS
@@ -77,9 +77,9 @@ def reference(release: Release, volumes: int, requests: int,
         system = compose(release, volumes, requests, operator=True, processes=True)
         truth = compile_system(compose(expect_from or release, volumes, requests, operator=True, processes=True))
         props = tuple(p for p in all_properties() if p.kind in (ALWAYS, AT_REST))
-        run = explore(truth, props)
+        run = search(truth, props)
         expected = tuple(p for p in props if verdict(p, run, p.id in run.found) == "holds")
-        reached = set(explore(compile_system(system), []).states) if expect_from else set(run.states)
+        reached = set(search(compile_system(system), []).states) if expect_from else set(run.states)
         ref = Reference(system, compiler(system), reached, expected)
         for i, slot in enumerate(system.slots):
             if slot.lifecycle is not None:

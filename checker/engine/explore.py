@@ -1,4 +1,8 @@
-"""Breadth-first exploration of a compiled model, with parent links.
+"""Breadth-first exploration of a compiled model, with parent links: the reference engine.
+
+The default engine is `search.py` (packed states, a level at a time with numpy); this tuple
+explorer is kept as the reference the tests compare it with (same states in the same order, same
+counterexamples, byte-identical reports), and `run_check(engine="tuple")` still uses it.
 
 States are tuples of value indices; the visited set maps each to its discovery number.
 Breadth-first order makes every counterexample a shortest one, and action order makes
