@@ -1,0 +1,142 @@
+"""An explanation (report.py's data) as text for a terminal (rich, at most 80 columns), as Markdown and
+as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+WIDTH = 80
+
+
+def to_json(data: dict[str, Any]) -> str:
+    """Stable JSON text (the same data gives the same bytes)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _step(row: dict[str, Any]) -> str:
+    return f"{row['step']}:{row['outcome']}"
+
+
+def _verdict_line(data: dict[str, Any]) -> str:
+    if data["fits"]:
+        return f"a path of the {data['release']} model prints these lines, in this order"
+    u = data["first_unmatched"]
+    return (f"no path of the {data['release']} model fits: the first {data['search']['matched']} lines fit, "
+            f"{u['file']}:{u['line']} does not") if u else "no path fits"
+
+
+def print_text(data: dict[str, Any], console: Console) -> None:
+    """The explanation on a terminal, within 80 columns."""
+    console.width = min(console.width, WIDTH)
+    out = console.print
+    out(f"[bold]volume[/bold] {data['volume']}", overflow="fold")
+    out(f"[bold]instance[/bold] {data['instance'] or 'unknown'}", overflow="fold")
+    out(f"[bold]release[/bold] {data['release']}")
+    for line in data["release_evidence"]:
+        out(f"  - {line}", overflow="fold", markup=False)
+    services = ", ".join(f"{s['service']} ({'DEBUG' if s['debug'] else 'INFO'})" for s in data["services"])
+    out(f"[bold]logs[/bold] {len(data['files'])} file(s), {data['lines_read']} lines: {services}", overflow="fold")
+
+    table = Table(title="What happened (dim: steps that print nothing the logs would show)", box=box.SIMPLE,
+                  title_justify="left", expand=False, show_edge=False)
+    table.add_column("req", justify="right", no_wrap=True)
+    table.add_column("step", overflow="fold")
+    table.add_column("seen at", overflow="fold")
+    first = {}
+    for o in data["observed"]:
+        first.setdefault(o["observation"], o)
+    for p in data["path"]:
+        where = ""
+        o = first.get(p["observation"]) if p["observed"] else None
+        if o is not None:
+            where = f"{o['file'].rsplit('/', 1)[-1]}:{o['line']} {o['time'].split(' ')[-1]}"
+        style = "" if p["observed"] else "dim"
+        note = f" [{p['note'].split(':')[0]}]" if p["note"] else ""
+        table.add_row(str(p["request"] or ""), f"{_step(p)}{note}", where, style=style)
+    out(table)
+    out(f"[bold]fits[/bold] {'yes' if data['fits'] else 'no'}: {_verdict_line(data)}", overflow="fold")
+    for line in data["assumed"]:
+        out(f"  - {line}", overflow="fold", markup=False)
+    if data["first_unmatched"]:
+        u = data["first_unmatched"]
+        out(f"  first line that does not fit: {u['file']}:{u['line']} {u['text']}", overflow="fold", markup=False)
+        out(f"  {u['reason']}", overflow="fold", markup=False)
+        if u["enabled"]:
+            out(f"  the model allowed: {', '.join(u['enabled'])}", overflow="fold", markup=False)
+
+    ends = data["end_states"]
+    states = Table(title=f"Now ({ends['count']} candidate state{'s' * (ends['count'] != 1)})", box=box.SIMPLE,
+                   title_justify="left", show_edge=False)
+    states.add_column("component", no_wrap=True)
+    states.add_column("state", overflow="fold")
+    for k, v in ends["certain"].items():
+        states.add_row(k, v)
+    for k, vs in ends["uncertain"].items():
+        states.add_row(k, " | ".join(vs) + "  (uncertain)", style="yellow")
+    out(states)
+    for line in data["in_flight"]:
+        out(f"  in flight: {line}", overflow="fold", markup=False)
+    out(f"[bold]violated[/bold] {', '.join(data['violated']) or 'none'}", overflow="fold")
+    out(f"[bold]at risk[/bold] {', '.join(data['at_risk']) or 'none'}", overflow="fold")
+    for inc in data["incidents"]:
+        out(f"[bold]known bug[/bold] {inc['text']}", overflow="fold")
+    out("[bold]recovery[/bold]" + ("" if data["recovery"] else " none found"))
+    for cmd in data["recovery"]:
+        out(f"  {cmd}", overflow="fold", markup=False)
+    if data["recovery_note"]:
+        out(f"  {data['recovery_note']}", overflow="fold", markup=False)
+    for line in data["host_cleanup"]:
+        out(f"  on the host: {line}", overflow="fold", markup=False)
+    extra = " (--verbose lists them)" if "unrecognised_lines" not in data else ""
+    out(f"[bold]unrecognised lines[/bold] {data['unrecognised']}{extra}")
+    for u in data.get("unrecognised_lines", []):
+        out(f"  {u['file']}:{u['line']} {u['text']}", overflow="fold", markup=False)
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    """The explanation as Markdown."""
+    lines = [f"# detachcheck explain: volume `{data['volume']}`", "",
+             f"- instance: `{data['instance'] or 'unknown'}`", f"- release: **{data['release']}**"]
+    lines += [f"  - {e}" for e in data["release_evidence"]]
+    lines += [f"- logs: {len(data['files'])} file(s), {data['lines_read']} lines: "
+              + ", ".join(f"{s['service']} ({'DEBUG' if s['debug'] else 'INFO'})" for s in data["services"]), "",
+              "## What happened", "", "| req | step | observed | note |", "|---|---|---|---|"]
+    for p in data["path"]:
+        lines.append(f"| {p['request'] or ''} | `{_step(p)}` | {'yes' if p['observed'] else 'silent'} | "
+                     f"{_md_cell(p['note'])} |")
+    lines += ["", "## Observed lines", "", "| file:line | time | req | step | text |", "|---|---|---|---|---|"]
+    for o in data["observed"]:
+        lines.append(f"| {_md_cell(o['file'])}:{o['line']} | {o['time']} | {o['request'] or ''} | "
+                     f"`{_md_cell(_step(o))}` | {_md_cell(o['text'])} |")
+    lines += ["", f"**Fits:** {'yes' if data['fits'] else 'no'}: {_verdict_line(data)}"]
+    lines += [f"- {a}" for a in data["assumed"]]
+    if data["first_unmatched"]:
+        u = data["first_unmatched"]
+        lines += [f"- first line that does not fit: `{u['file']}:{u['line']}` {u['text']}", f"- {u['reason']}",
+                  f"- the model allowed: {', '.join(u['enabled']) or 'nothing'}"]
+    ends = data["end_states"]
+    lines += ["", f"## Now: {ends['count']} candidate state{'s' * (ends['count'] != 1)}", "",
+              "| component | state |", "|---|---|"]
+    lines += [f"| {k} | {_md_cell(v)} |" for k, v in ends["certain"].items()]
+    lines += [f"| {k} | {_md_cell(' or '.join(vs))} (uncertain) |" for k, vs in ends["uncertain"].items()]
+    lines += [""] + [f"- in flight: {x}" for x in data["in_flight"]]
+    lines += [f"- **violated:** {', '.join(data['violated']) or 'none'}",
+              f"- **at risk:** {', '.join(data['at_risk']) or 'none'}"]
+    lines += [f"- **known bug:** {i['text']} ({i['source']})" for i in data["incidents"]]
+    lines += ["", "## Recovery", ""]
+    lines += ["```", *data["recovery"], "```"] if data["recovery"] else ["none found"]
+    if data["recovery_note"]:
+        lines += ["", data["recovery_note"]]
+    lines += [f"- on the host: {h}" for h in data["host_cleanup"]]
+    lines += ["", f"Unrecognised lines: {data['unrecognised']}"]
+    lines += [f"- `{u['file']}:{u['line']}` {_md_cell(u['text'])}" for u in data.get("unrecognised_lines", [])]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
