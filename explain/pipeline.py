@@ -161,10 +161,8 @@ def read(paths: Sequence[Path], volume: str | None = None, instance: str | None 
             raise InputError(f"{len(detached)} volumes were detached: {listing}. Choose one with --volume")
         volume = next(iter(detached))
     assert volume is not None
-    extra = {i: [volume.encode(), *((instance.encode(),) if instance else ()),
-                 *(RESTART if s.service in ("nova-compute", None) else ()),
-                 *(ATTACHMENTS if s.service in ("cinder-api", None) else ())] for i, s in enumerate(sources)}
-    records += _records(sources, extra, stats, seen)
+    first_pass = [volume.encode(), *((instance.encode(),) if instance else ())]
+    records += _records(sources, {i: first_pass for i in range(len(sources))}, stats, seen)
     about = [r for r in records if volume in r.text]
     if not about:
         raise InputError(f"volume {volume} appears nowhere in the logs ({_read_summary(stats)})")
@@ -176,10 +174,14 @@ def read(paths: Sequence[Path], volume: str | None = None, instance: str | None 
         instance = max(sorted(counts), key=lambda k: counts[k]) if counts else None
     ids = {rid for r in records for rid in r.request_ids if volume in r.text or (instance and instance in r.text)}
     ids |= {rid for r in records if "/attachments/" in r.message for rid in r.request_ids}
-    more = [rid.encode() for rid in sorted(ids)]
-    if instance:
-        more.append(instance.encode())
-    records += _records(sources, {i: more for i in range(len(sources))}, stats, seen)
+    more = [rid.encode() for rid in sorted(ids)] + ([instance.encode()] if instance else [])
+    # A restart or an attachment DELETE names neither: looked for only in the files that name the volume
+    # or the instance (another host's restart is not this instance's).
+    named = {r.order for r in records if volume in r.text or (instance and instance in r.text)}
+    needles = {i: more + [*(RESTART if i in named and s.service in ("nova-compute", None) else ()),
+                          *(ATTACHMENTS if i in named and s.service in ("cinder-api", None) else ())]
+               for i, s in enumerate(sources)}
+    records += _records(sources, needles, stats, seen)
     _fix_years(records)
     records.sort(key=lambda r: (r.time, r.order, r.line))
     services: dict[str, bool] = {}

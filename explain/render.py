@@ -9,6 +9,7 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 WIDTH = 80
 
@@ -33,7 +34,9 @@ def _verdict_line(data: dict[str, Any]) -> str:
 def print_text(data: dict[str, Any], console: Console) -> None:
     """The explanation on a terminal, within 80 columns."""
     console.width = min(console.width, WIDTH)
-    out = console.print
+
+    def out(*items: Any, **options: Any) -> None:
+        console.print(*items, emoji=False, **options)
     out(f"[bold]volume[/bold] {data['volume']}", overflow="fold")
     out(f"[bold]instance[/bold] {data['instance'] or 'unknown'}", overflow="fold")
     out(f"[bold]release[/bold] {data['release']}")
@@ -57,7 +60,7 @@ def print_text(data: dict[str, Any], console: Console) -> None:
             where = f"{o['file'].rsplit('/', 1)[-1]}:{o['line']} {o['time'].split(' ')[-1]}"
         style = "" if p["observed"] else "dim"
         note = f" [{p['note'].split(':')[0]}]" if p["note"] else ""
-        table.add_row(str(p["request"] or ""), f"{_step(p)}{note}", where, style=style)
+        table.add_row(Text(str(p["request"] or "")), Text(f"{_step(p)}{note}"), Text(where), style=style)
     out(table)
     out(f"[bold]fits[/bold] {'yes' if data['fits'] else 'no'}: {_verdict_line(data)}", overflow="fold")
     for line in data["assumed"]:
@@ -75,12 +78,12 @@ def print_text(data: dict[str, Any], console: Console) -> None:
     states.add_column("component", no_wrap=True)
     states.add_column("state", overflow="fold")
     for k, v in ends["certain"].items():
-        states.add_row(k, v)
+        states.add_row(Text(k), Text(v))
     for k, vs in ends["uncertain"].items():
-        states.add_row(k, " | ".join(vs) + "  (uncertain)", style="yellow")
+        states.add_row(Text(k), Text(" | ".join(vs) + "  (uncertain)"), style="yellow")
     out(states)
     for line in data["in_flight"]:
-        out(f"  in flight: {line}", overflow="fold", markup=False)
+        out(f"  {line}", overflow="fold", markup=False)
     out(f"[bold]violated[/bold] {', '.join(data['violated']) or 'none'}", overflow="fold")
     out(f"[bold]at risk[/bold] {', '.join(data['at_risk']) or 'none'}", overflow="fold")
     for inc in data["incidents"]:

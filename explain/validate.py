@@ -27,6 +27,7 @@ from detachcheck.checker.engine.compile import CompiledModel, State
 from detachcheck.explain.catalogue import Outcome, first_compute
 from detachcheck.explain.observe import Observation
 from detachcheck.fsm.request import AT_COMPUTE, ENDS, IDLE
+from detachcheck.fsm.service import UP
 from detachcheck.fsm.step import INSTANCE, REQUEST, VOLUME
 
 MAX_COST = 8
@@ -103,6 +104,8 @@ class Validator:
                                 for a in o.alternatives) for k, ob in enumerate(self.obs)]
         system = model.system
         self.req_slots = [system.slot_index("request", q) for q in system.request_ids]
+        service = system.slot_index("service")
+        self.service_slot, self.up = service, system.slots[service].values.index(UP)
         self.req_names = [system.slots[i].values for i in self.req_slots]
         self.infos = [self._info(ca.action) for ca in model.actions]
         self.relevant = frozenset(a for ob in self.obs if ob.scope == REQUEST for a in ob.alternatives)
@@ -180,6 +183,8 @@ class Validator:
         ob = self.obs[k]
         alts = set(ob.alternatives)
         out: list[tuple[int, Node]] = []
+        if ob.record.service == "nova-compute" and ob.scope != INSTANCE and state[self.service_slot] != self.up:
+            return out  # nova-compute printed it: it was running
         if ob.scope == REQUEST and ob.arrival:
             wanted = [q for q, s in enumerate(slots) if s != 0 and (ob.request is None or s == ob.request)]
             for q in wanted:
@@ -255,10 +260,11 @@ class Validator:
                     continue
                 state, k = node[0], node[1]
                 enabled = self.model.enabled(state)
-                if k > best_k:
-                    best_k, best_nodes = k, [node]
-                elif k == best_k and dist[best_nodes[0]] == cost and node not in best_nodes:
-                    best_nodes.append(node)
+                if parent[node][2] >= 0:  # right after a matched line: where a longest fitting prefix ends
+                    if k > best_k:
+                        best_k, best_nodes = k, [node]
+                    elif k == best_k and dist[best_nodes[0]] == cost and node not in best_nodes:
+                        best_nodes.append(node)
                 moves: list[tuple[int, Node, int, int]] = []
                 if k == n:
                     if self.settled(node, enabled):

@@ -158,8 +158,8 @@ def _incident_entry(inc: Incident, release: Release) -> dict[str, Any]:
             "release_has_it": has, "source": inc.source, "text": text}
 
 
-def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume: str) -> tuple[list[str], list[str],
-                                                                                                 str]:
+def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume: str,
+              describe: Callable[[int], str]) -> tuple[list[str], list[str], str]:
     target = REGISTRY["recoverable"]
     kept = [relied_on(ca.action) for ca in model.actions]
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -187,11 +187,9 @@ def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume:
         cmds = next(iter(groups))
         return list(cmds) or ["nothing to do: every at_rest property already holds"], cleanup, note
     out: list[str] = []
-    view = model.layout.view
     for cmds, members in groups.items():
-        v = view(cands[members[0]][0])
-        out.append(f"# if the volume is {v.volume(DATA)} and the guest disk {v.disk(DATA)} "
-                   f"({len(members)} of {len(cands)} end states):")
+        cases = "; or ".join(dict.fromkeys(describe(i) for i in members))
+        out.append(f"# if {cases}:")
         out += list(cmds) or ["nothing to do: every at_rest property already holds"]
     return out, cleanup, note
 
@@ -218,7 +216,13 @@ def judge(model: CompiledModel, cands: list[Candidate], path_labels: set[str], r
         later |= _broken(view(s))
     at_risk = [p for p in order if p not in violated and (p in some or p in later)]
     incidents = _incidents(views, path_labels, release)
-    recovery, cleanup, note = _recovery(model, cands, server or "SERVER", volume)
+    def describe(i: int) -> str:
+        c = shown[i]
+        short = {"volume": c["volume"].split("/")[0], "bdm": c["bdm"].split(" ")[0], "guest disk": c["guest disk"],
+                 "host connection": c["host connection"], "LUN mapping": c["LUN mapping"]}
+        return ", ".join(f"{k} {v}" for k, v in short.items() if k in uncertain) or "any of them"
+
+    recovery, cleanup, note = _recovery(model, cands, server or "SERVER", volume, describe)
     in_flight = []
     for c in unique:
         for k, v in c.items():
