@@ -16,6 +16,8 @@ from detachcheck.explain.records import is_start
 from detachcheck.explain.sources import Source
 
 BLOCK = 8 << 20
+MAX_RECORD = 64 << 20
+"""A record longer than this (no line starts one) is read in pieces rather than held whole."""
 LOOKBACK_LINES = 400
 """How far back from a hit a record's first line is looked for (a long traceback is ~100 lines)."""
 
@@ -58,15 +60,18 @@ def _record_end(data: bytes, pos: int) -> int:
 
 
 def _cut(data: bytes) -> int:
-    """Where to end a block: at the start of its last record (so the next block begins with it)."""
+    """Where to end a block: at the start of its last record, so the next block begins with it (0: no
+    record starts near the end, read on; a record longer than MAX_RECORD is cut at a line end)."""
     end = len(data)
     for _ in range(LOOKBACK_LINES):
         start = _line_start(data, end - 1) if end > 0 else 0
-        if start > 0 and is_start(data[start:start + 400]):
-            return start
         if start == 0:
             break
+        if is_start(data[start:start + 400]):
+            return start
         end = start
+    if len(data) < MAX_RECORD:
+        return 0
     last = data.rfind(b"\n")
     return last + 1 if last >= 0 else len(data)
 
