@@ -12,6 +12,25 @@ from rich.table import Table
 from rich.text import Text
 
 WIDTH = 80
+COMMANDS = ("nova", "cinder", "nova-manage", "systemctl")
+
+
+def _meaning(pid: str) -> str:
+    from detachcheck.properties import REGISTRY
+    return REGISTRY[pid].meaning if pid in REGISTRY else ""
+
+
+def _bullets(console: Console, items: list[str], mark: str = "-") -> None:
+    """Items under a heading, each wrapped with a hanging indent (a recovery: `$` before each command)."""
+    if not items:
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in items:
+        sign = mark if mark != "$" or item.split(" ", 1)[0] in COMMANDS else ("" if item.startswith("#") else "-")
+        grid.add_row(Text(f"  {sign}"), Text(item))
+    console.print(grid, emoji=False)
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -39,13 +58,14 @@ def print_text(data: dict[str, Any], console: Console) -> None:
         console.print(*items, emoji=False, **options)
     out(f"[bold]volume[/bold] {data['volume']}", overflow="fold")
     out(f"[bold]instance[/bold] {data['instance'] or 'unknown'}", overflow="fold")
-    out(f"[bold]release[/bold] {data['release']}")
-    for line in data["release_evidence"]:
-        out(f"  - {line}", overflow="fold", markup=False)
+    given = data["release_evidence"][:1] == [f"--release {data['release']}"]
+    out(f"[bold]release[/bold] {data['release']} ({'given' if given else 'inferred from the logs'})")
+    if not given:
+        _bullets(console, data["release_evidence"])
     services = ", ".join(f"{s['service']} ({'DEBUG' if s['debug'] else 'INFO'})" for s in data["services"])
     out(f"[bold]logs[/bold] {len(data['files'])} file(s), {data['lines_read']} lines: {services}", overflow="fold")
 
-    table = Table(title="What happened (dim: steps that print nothing the logs would show)", box=box.SIMPLE,
+    table = Table(title="What happened (silent: prints nothing in the logs given, at their levels)", box=box.SIMPLE,
                   title_justify="left", expand=False, show_edge=False)
     table.add_column("req", justify="right", no_wrap=True)
     table.add_column("step", overflow="fold")
@@ -58,19 +78,18 @@ def print_text(data: dict[str, Any], console: Console) -> None:
         o = first.get(p["observation"]) if p["observed"] else None
         if o is not None:
             where = f"{o['file'].rsplit('/', 1)[-1]}:{o['line']} {o['time'].split(' ')[-1]}"
+        elif not p["note"]:
+            where = "silent"
         style = "" if p["observed"] else "dim"
         note = f" [{p['note'].split(':')[0]}]" if p["note"] else ""
         table.add_row(Text(str(p["request"] or "")), Text(f"{_step(p)}{note}"), Text(where), style=style)
     out(table)
     out(f"[bold]fits[/bold] {'yes' if data['fits'] else 'no'}: {_verdict_line(data)}", overflow="fold")
-    for line in data["assumed"]:
-        out(f"  - {line}", overflow="fold", markup=False)
+    _bullets(console, data["assumed"])
     if data["first_unmatched"]:
         u = data["first_unmatched"]
-        out(f"  first line that does not fit: {u['file']}:{u['line']} {u['text']}", overflow="fold", markup=False)
-        out(f"  {u['reason']}", overflow="fold", markup=False)
-        if u["enabled"]:
-            out(f"  the model allowed: {', '.join(u['enabled'])}", overflow="fold", markup=False)
+        _bullets(console, [f"first line that does not fit: {u['file']}:{u['line']} {u['text']}", u["reason"],
+                           *([f"the model allowed: {', '.join(u['enabled'])}"] if u["enabled"] else [])])
 
     ends = data["end_states"]
     states = Table(title=f"Now ({ends['count']} candidate state{'s' * (ends['count'] != 1)})", box=box.SIMPLE,
@@ -82,23 +101,21 @@ def print_text(data: dict[str, Any], console: Console) -> None:
     for k, vs in ends["uncertain"].items():
         states.add_row(Text(k), Text(" | ".join(vs) + "  (uncertain)"), style="yellow")
     out(states)
-    for line in data["in_flight"]:
-        out(f"  {line}", overflow="fold", markup=False)
-    out(f"[bold]violated[/bold] {', '.join(data['violated']) or 'none'}", overflow="fold")
-    out(f"[bold]at risk[/bold] {', '.join(data['at_risk']) or 'none'}", overflow="fold")
-    for inc in data["incidents"]:
-        out(f"[bold]known bug[/bold] {inc['text']}", overflow="fold")
+    _bullets(console, data["in_flight"])
+    out("[bold]violated[/bold] (in every candidate)" + ("" if data["violated"] else " none"))
+    _bullets(console, [f"{p}: {_meaning(p)}" for p in data["violated"]])
+    out("[bold]at risk[/bold] (in some, or reachable with no operator action)" + ("" if data["at_risk"] else " none"))
+    _bullets(console, [f"{p}: {_meaning(p)}" for p in data["at_risk"]])
+    if data["incidents"]:
+        out("[bold]known bug[/bold]")
+        _bullets(console, [i["text"] for i in data["incidents"]])
     out("[bold]recovery[/bold]" + ("" if data["recovery"] else " none found"))
-    for cmd in data["recovery"]:
-        out(f"  {cmd}", overflow="fold", markup=False)
-    if data["recovery_note"]:
-        out(f"  {data['recovery_note']}", overflow="fold", markup=False)
-    for line in data["host_cleanup"]:
-        out(f"  on the host: {line}", overflow="fold", markup=False)
+    _bullets(console, data["recovery"], "$")
+    _bullets(console, [data["recovery_note"]] if data["recovery_note"] else [])
+    _bullets(console, [f"on the host: {line}" for line in data["host_cleanup"]])
     extra = " (--verbose lists them)" if "unrecognised_lines" not in data else ""
     out(f"[bold]unrecognised lines[/bold] {data['unrecognised']}{extra}")
-    for u in data.get("unrecognised_lines", []):
-        out(f"  {u['file']}:{u['line']} {u['text']}", overflow="fold", markup=False)
+    _bullets(console, [f"{u['file']}:{u['line']} {u['text']}" for u in data.get("unrecognised_lines", [])])
 
 
 def _md_cell(text: Any) -> str:
