@@ -75,7 +75,10 @@ def _path(e: Explanation) -> tuple[list[dict[str, Any]], list[str]]:
         label = f"{a.step.name}:{a.outcome.name}"
         note = ""
         if p.cost:
-            if a.step.scope == INSTANCE or a.outcome.fault:
+            if a.step.name == "operator.attach":
+                note = ("assumed: the volume was attached again (attach lines are not read): the next detach "
+                        "starts from the attached state")
+            elif a.step.scope == INSTANCE or a.outcome.fault:
                 note = "assumed: nothing in the logs shows it"
             else:
                 note = "inferred: it prints a line at the logged levels that is not in the logs (an excerpt?)"
@@ -133,6 +136,7 @@ def build(e: Explanation, verbose: bool = False) -> dict[str, Any]:
         "host_cleanup": verdict.host_cleanup,
         "recovery_note": verdict.recovery_note,
         "unrecognised": len(e.observed.unrecognised),
+        "skipped": e.observed.skipped,
         "search": {"matched": e.search.matched, "nodes": e.search.nodes, "cut_short": e.search.cut_short,
                    "cost": e.search.cost},
     }
