@@ -189,3 +189,20 @@ def test_a_release_that_prints_otherwise_is_told(capsys, release):
         assert len(out.err.strip().splitlines()) == 1
     else:
         assert json.loads(out.out)["release"] == release
+
+
+def test_a_second_detach_after_a_completed_one_is_a_new_episode(capsys, tmp_path):
+    """pike-success's nova-compute lines twice (the second an hour later, another request id): the volume
+    must have been attached again in between; explain assumes that attach and says so."""
+    text = (LOGS / "pike-success" / "nova-compute.log").read_text()
+    again = text.replace("2017-10-12 09:14", "2017-10-12 10:20").replace(
+        "req-2f8b6c1e-4d7a-4b9e-a3c5-7e1d9f0b2a64", "req-5d0c2b9e-4d7a-4b9e-a3c5-7e1d9f0b2a64")
+    (tmp_path / "nova-compute.log").write_text(text + again)
+    code, data = explain(capsys, tmp_path)
+    assert data["fits"] and data["requests"] == 2
+    order = steps(data)
+    attach = order.index("operator.attach:ok")
+    assert order.index("compute.destroy_bdm:ok req=1") < attach < order.index("rpc.detach_volume:ok req=2")
+    assert any(a.startswith("operator.attach:ok") and "attached again" in a for a in data["assumed"])
+    assert state(data, "request 1") == {"completed"} and state(data, "request 2") == {"completed"}
+    assert code == 0
