@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from detachcheck.cli import main
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.variants import VARIANTS
 
 LOGS = Path(__file__).resolve().parent / "fixtures" / "logs"
 
@@ -179,7 +181,7 @@ def test_several_volumes_need_volume(capsys):
     assert data["release"] == "wallaby" and state(data, "request 1") == {"rejected"}
 
 
-@pytest.mark.parametrize("release", ["pike", "pike-eol", "queens", "wallaby", "master"])
+@pytest.mark.parametrize("release", [*RELEASES, *VARIANTS])
 def test_a_release_that_prints_otherwise_is_told(capsys, release):
     """The seed's Ocata lines under another release: recognised or not, never a traceback, exit 0, 1 or 2."""
     code = main(["explain", str(LOGS / "seed-ocata"), "--release", release, "--format", "json"])
