@@ -29,6 +29,7 @@ from detachcheck.explain.observe import Observation
 from detachcheck.fsm.request import AT_COMPUTE, ENDS, IDLE
 from detachcheck.fsm.service import UP
 from detachcheck.fsm.step import INSTANCE, REQUEST, VOLUME
+from detachcheck.fsm.system import Action
 
 MAX_COST = 8
 SKEW = 1.0
@@ -110,11 +111,9 @@ class Validator:
         self.infos = [self._info(ca.action) for ca in model.actions]
         self.relevant = frozenset(a for ob in self.obs if ob.scope == REQUEST for a in ob.alternatives)
 
-    def _info(self, action: object) -> _Info:
-        a = action  # detachcheck.fsm.system.Action
-        keys = dict(a.keys)  # type: ignore[attr-defined]
-        step = a.step  # type: ignore[attr-defined]
-        o = a.outcome  # type: ignore[attr-defined]
+    def _info(self, action: Action) -> _Info:
+        keys = dict(action.keys)
+        step, o = action.step, action.outcome
         slot = self.model.system.request_ids.index(keys["req"]) if "req" in keys else None
         return _Info((step.name, o.name), step.scope, slot, keys.get("vol"), o.fault, step.actor == "operator",
                      step.actor == GUEST, step.binds_volume, step.unbinds_volume, step.name)
