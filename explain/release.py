@@ -94,13 +94,16 @@ def _frame_evidence(records: Sequence[Record]) -> tuple[Evidence | None, tuple[s
             func, path, line = r.suffix
             frames.setdefault((_rel_path(path), line, func), Frame(path, line, func, ""))
     matched: list[tuple[Frame, frozenset[str]]] = []
+    loosened: list[Frame] = []
     for f in frames.values():
         tags = frame_tags(f)
         if tags is None:
             continue
         if not tags:  # the printed source text matches no tag: a damaged paste? judge by the line alone
             loose = frame_tags(f, check_text=False)
-            tags = loose if loose else tags
+            if loose:
+                tags = loose
+                loosened.append(f)
         matched.append((f, tags))
     if not matched:
         return None, ()
@@ -113,6 +116,9 @@ def _frame_evidence(records: Sequence[Record]) -> tuple[Evidence | None, tuple[s
     names = ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
     if tags:
         text = f"traceback frames and DEBUG suffixes ({names}) match nova {_span(tags)}"
+        if loosened:
+            text += (f" ({', '.join(_short(f) for f in loosened)} judged by line alone: its printed source "
+                     f"{', '.join(repr(f.text) for f in loosened)} matches no tag's code)")
     else:
         text = f"traceback frames and DEBUG suffixes ({names}) match no single nova tag"
     return Evidence(text, releases), tags
