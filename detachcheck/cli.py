@@ -37,6 +37,12 @@ from detachcheck.checker.outputs.summary import read_readme, update_readme
 from detachcheck.checker.run import CheckResult, report_stem, run_check
 from detachcheck.checker.stateful import Stats
 from detachcheck.checker.trace import TraceError, read_trace, replay, to_trace
+from detachcheck.explain.pipeline import explain_logs
+from detachcheck.explain.render import print_text as print_explanation
+from detachcheck.explain.render import to_json as explanation_json
+from detachcheck.explain.render import to_markdown as explanation_markdown
+from detachcheck.explain.report import build as build_explanation
+from detachcheck.explain.sources import InputError
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from detachcheck.fsm.variants import VARIANTS
@@ -119,9 +125,9 @@ def build_parser() -> OneLineParser:
     """The argument parser for every subcommand."""
     parser = OneLineParser(prog="detachcheck",
                            description="Model-check the Nova/Cinder volume-detach protocol.",
-                           epilog="Exit status: 0 the command ran; 1 a violation (check --strict, replay) or a "
-                                  "fuzz failure; 2 bad input or an output that cannot be written (one line on "
-                                  "stderr); 3 an internal error (a bug, one line on stderr).")
+                           epilog="Exit status: 0 the command ran; 1 a violation (check --strict, replay, "
+                                  "explain) or a fuzz failure; 2 bad input or an output that cannot be written "
+                                  "(one line on stderr); 3 an internal error (a bug, one line on stderr).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
@@ -160,6 +166,19 @@ def build_parser() -> OneLineParser:
                      help=f"detach requests (1..{MAX_REQUESTS}); overrides the trace's header "
                           "(default: the header, or 2)")
     rep.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default: text)")
+
+    exp = sub.add_parser("explain", help="read a deployment's Nova and Cinder logs about a volume: what happened, "
+                                         "what is broken now, how to repair it")
+    exp.add_argument("logs", nargs="+", type=_path("LOG"), metavar="LOG",
+                     help="log files (plain or .gz, rotated ones too) or directories searched for Nova and Cinder "
+                          "logs; several are merged by time")
+    exp.add_argument("--release", choices=[*RELEASES, *VARIANTS], default=None, metavar="NAME",
+                     help="the Nova release that wrote the logs (default: inferred from them, with the evidence)")
+    exp.add_argument("--volume", default=None, metavar="UUID",
+                     help="the volume to explain (default: the one volume the logs detach)")
+    exp.add_argument("--instance", default=None, metavar="UUID", help="the instance whose volume to explain")
+    exp.add_argument("--format", default="text", choices=FORMATS, help="stdout format (default: text)")
+    exp.add_argument("--verbose", action="store_true", help="also list the lines no catalogue entry recognises")
 
     fuzz = sub.add_parser("fuzz", help="Hypothesis stateful testing of a release, cross-checked with the explorer")
     fuzz.add_argument("--release", default="pike", choices=[*RELEASES, *VARIANTS, ALL], metavar="NAME",
@@ -357,6 +376,27 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return deliver(1 if result.violations else 0, show)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    try:
+        with Delayed("reading the logs") as bar:
+            bar.update()
+            explanation = explain_logs(args.logs, args.release, args.volume, args.instance)
+            data = build_explanation(explanation, args.verbose)
+    except InputError as exc:
+        return error(str(exc))
+    except OSError as exc:
+        return error(f"cannot read the logs: {exc.strerror or exc}")
+
+    def show() -> None:
+        if args.format == "json":
+            sys.stdout.write(explanation_json(data))
+        elif args.format == "markdown":
+            sys.stdout.write(explanation_markdown(data))
+        else:
+            print_explanation(data, stdout_console())
+    return deliver(1 if data["violated"] else 0, show)
+
+
 def cmd_fuzz(args: argparse.Namespace) -> int:
     check_dir(args.reports, "fuzz traces")
     with Delayed("fuzzing", total=args.examples) as bar:
@@ -444,8 +484,8 @@ def cmd_releases(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "compare": cmd_compare, "diagrams": cmd_diagrams, "readme": cmd_readme,
-            "replay": cmd_replay, "fuzz": cmd_fuzz, "properties": cmd_properties, "releases": cmd_releases,
-            "export": cmd_export}
+            "replay": cmd_replay, "explain": cmd_explain, "fuzz": cmd_fuzz, "properties": cmd_properties,
+            "releases": cmd_releases, "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
