@@ -60,7 +60,8 @@ def test_compare_with_a_stopped_search_flips_nothing_unsettled():
 def test_replay_text_and_path(tmp_path):
     text = "release: pike\nrequests: 1\napi.check_instance vol=1\napi.get_volume\n"
     result = replay(text)
-    assert isinstance(result, ReplayResult) and [s.step for s in result.steps] == ["api.check_instance", "api.get_volume"]
+    assert isinstance(result, ReplayResult)
+    assert [s.step for s in result.steps] == ["api.check_instance", "api.get_volume"]
     assert result.at_rest is None  # a request is in flight
     path = tmp_path / "t.trace"
     path.write_text(text)
