@@ -6,20 +6,20 @@ operator starts (stop, start, hard reboot, shelve, unshelve, restarting nova-com
 code running on (a request's steps, with the outcome the state decides). It may not rely on a fault
 (a lost cast, a backend error: `Outcome.fault`), a crash, or the guest's cooperation
 (`guest.ack_unplug`): the guest of the seed incident never lets go of the disk. What follows from
-what the guest did (the detach's retries run out, libvirt reports the refusal: `Outcome.from_guest`)
-it may count on.
+what the state itself determines (the detach's retries run out, libvirt reports the refusal, a shut-off
+domain refuses a live detach: `Outcome.determined`) it may count on.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from detachcheck.checker.engine import analysis, graph
-from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine import analysis
+from detachcheck.checker.engine.compile import CompiledAction, CompiledModel, compile_system, dispatch_tables
 from detachcheck.checker.engine.explore import explore
 from detachcheck.checker.engine.frontier import tables_for
 from detachcheck.checker.engine.pack import packing_for
@@ -30,6 +30,8 @@ from detachcheck.fsm.bdm import DESTROYED
 from detachcheck.fsm.connection import CONNECTED
 from detachcheck.fsm.export import MAPPED
 from detachcheck.fsm.releases import Release
+from detachcheck.fsm.request import in_flight
+from detachcheck.fsm.step import INSTANCE
 from detachcheck.fsm.system import Action, compose
 from detachcheck.fsm.volume import AVAILABLE
 from detachcheck.properties.registry import Property
@@ -59,7 +61,7 @@ python-cinderclient, nova-manage); `{server}` and `{volume}` are filled in by th
 def relied_on(action: Action) -> bool:
     """Whether a recovery may count on this step happening (see the module's docstring)."""
     o = action.outcome
-    return (not o.fault or o.from_guest) and action.step.actor != GUEST
+    return (not o.fault or o.determined) and action.step.actor != GUEST
 
 
 @dataclass
@@ -75,28 +77,45 @@ class RecoveryModel:
     """A state's values -> its id here."""
 
 
+def one_at_a_time(model: CompiledModel, ca: CompiledAction) -> CompiledAction:
+    """An operator recovers one command at a time: a new detach request starts, and an instance
+    operation runs, only once no other request is in flight (restarting a dead nova-compute excepted:
+    the requests waiting for it need it). Recovery never counts on a race it would have to start."""
+    step = ca.action.step
+    if not step.binds_volume and (step.scope != INSTANCE or step.actor != "nova-compute" or step.fair):
+        return ca
+    own = dict(ca.action.keys).get("req")
+    checks = dict(ca.checks)
+    for i, slot in enumerate(model.system.slots):
+        if slot.component == "request" and slot.index != own:
+            rest = frozenset(v for v, name in enumerate(slot.values) if not in_flight(name))
+            checks[i] = checks.get(i, rest) & rest
+    return replace(ca, checks=tuple(sorted(checks.items())))
+
+
 def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
                    engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
                    deadline: Deadline | None = None, progress: Progress | None = None) -> RecoveryModel | None:
-    """Search the operator's model of `checked`'s scenario (None if that search is cut short)."""
+    """What recovery can reach from `checked`'s states: the operator's model of the scenario
+    (operator actions and instance operations on) cut to the steps a recovery may rely on, one
+    command at a time, and searched from every state `checked` reached (None if that search is cut
+    short). Faults, crashes and the guest never move it, so it stays close to the checked search."""
     system = checked.model.system
-    if operator and processes:
-        model = checked.model
-    else:
-        model = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
-    keep = np.array([relied_on(ca.action) for ca in model.actions], dtype=bool)
+    full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+    actions = tuple(one_at_a_time(full, ca) for ca in full.actions if relied_on(ca.action))
+    model = replace(full, initials=tuple(checked.states), actions=actions,
+                    dispatch=dispatch_tables(full.system, actions))
     if engine != "frontier":
-        ops = checked if model is checked.model else explore(model, [], max_states=max_states)
+        ops = explore(model, [], max_states=max_states)
         if not ops.complete:
             return None
         index = {st: i for i, st in enumerate(ops.states)}
-        kept = analysis.build_graph(ops, keep=relied_on)
-        return RecoveryModel(ops, kept, [index[st] for st in checked.states], index.__getitem__)
-    tables = tables_for(model, packing_for(model))
-    sym = symmetry_for(model, tables.packing) if symmetry else None
-    ops = checked if model is checked.model else search(model, [], max_states=max_states, deadline=deadline,
-                                                        progress=progress, symmetry=sym, tables=tables,
-                                                        phase=RECOVERABILITY)
+        return RecoveryModel(ops, analysis.build_graph(ops), [index[st] for st in checked.states],
+                             index.__getitem__)
+    tables = tables_for(model, packing_for(full))
+    sym = symmetry_for(full, tables.packing) if symmetry else None  # the full model's own symmetry
+    ops = search(model, [], max_states=max_states, deadline=deadline, progress=progress, symmetry=sym,
+                 tables=tables, phase=RECOVERABILITY)
     if not ops.complete:
         return None
     packing = ops.tables.packing
@@ -106,14 +125,12 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
         if sym is not None:
             word, extra = sym.canonical(word, extra)
         found = ops.ids_of(word, extra)
-        assert (found >= 0).all(), "a checked state is missing from the operator's model"
+        assert (found >= 0).all(), "a checked state is missing from the recovery model"
         return found
 
     n = len(checked.states)
     starts = np.concatenate([ids(checked.states.values(a, min(a + CHUNK, n))) for a in range(0, n, CHUNK)])
-    kept = graph.restrict(ops.graph(), keep)
-    ops.drop_graph()
-    return RecoveryModel(ops, kept, starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]))
+    return RecoveryModel(ops, ops.graph(), starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]))
 
 
 @dataclass

@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from transitions import MachineError
 
 from detachcheck.checker.engine.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.packed import PackedExploration
 from detachcheck.checker.engine.search import search
 from detachcheck.checker.outputs.files import write_atomic
 from detachcheck.checker.outputs.report import verdict
@@ -46,7 +47,7 @@ class Reference:
 
     system: System
     model: CompiledModel
-    reached: set[tuple[int, ...]]
+    reached: Reached
     expected: tuple[Property, ...]  # properties the explorer proved to hold here
     enabled_cache: dict[tuple[int, tuple[str, ...]], bool] = field(default_factory=dict)
     """What the machines accept (action, the values of the slots it reads) -> bool, learnt by firing."""
@@ -68,6 +69,17 @@ class Stats:
 _REFERENCES: dict[tuple[str, int, int], Reference] = {}
 
 
+class Reached:
+    """Whether the explorer reached a state, asked of its packed states (no set of tuples)."""
+
+    def __init__(self, exploration: PackedExploration) -> None:
+        self.exploration = exploration
+
+    def __contains__(self, state: object) -> bool:
+        word, extra = self.exploration.packing.pack_states([state])  # type: ignore[list-item]
+        return bool(self.exploration.ids_of(word, extra)[0] >= 0)
+
+
 def reference(release: Release, volumes: int, requests: int,
               compiler: Callable[[System], CompiledModel] = compile_system,
               expect_from: Release | None = None) -> Reference:
@@ -79,7 +91,7 @@ def reference(release: Release, volumes: int, requests: int,
         props = tuple(p for p in all_properties() if p.kind in (ALWAYS, AT_REST))
         run = search(truth, props)
         expected = tuple(p for p in props if verdict(p, run, p.id in run.found) == "holds")
-        reached = set(search(compile_system(system), []).states) if expect_from else set(run.states)
+        reached = Reached(search(compile_system(system), []) if expect_from else run)
         ref = Reference(system, compiler(system), reached, expected)
         for i, slot in enumerate(system.slots):
             if slot.lifecycle is not None:

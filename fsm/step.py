@@ -70,9 +70,10 @@ class Outcome:
     note: str = ""
     when: dict[str, bool] = field(default_factory=dict)  # release switches required
     unreachable: str = ""  # why no modelled scenario takes it (declared for the code's sake)
-    from_guest: bool = False
-    """A fault that follows from what the guest did or failed to do (it never answered and the retries
-    ran out, or it refused): whoever cannot count on the guest can count on this (`checker/recovery.py`)."""
+    determined: bool = False
+    """A fault the state itself determines, not the environment: the guest never answered and the
+    retries ran out, it refused the unplug, the domain is shut off. It happens for sure, so whoever
+    cannot count on the guest can count on it (operator recovery, `checker/recovery.py`)."""
 
 
 @dataclass(frozen=True)

@@ -262,18 +262,6 @@ def _draw_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Propert
     return lasso
 
 
-def restrict(graph: ArrayGraph, keep: np.ndarray) -> ArrayGraph:
-    """The same graph with only the edges of the actions `keep` marks (a bool per action)."""
-    mask = keep[graph.actions]
-    counts = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    indptr = counts[graph.indptr]
-    targets, actions = graph.targets[mask], graph.actions[mask]
-    n = len(graph.indptr) - 1
-    matrix = csr_matrix((np.ones(len(targets), dtype=np.int8), targets, indptr), shape=(n, n))
-    moves = None if graph.moves is None else graph.moves[mask]
-    return ArrayGraph(matrix, targets, actions, indptr, graph.process, graph.process_bits, graph.taken, moves)
-
-
 def find_unrecoverable(exploration: PackedExploration, graph: ArrayGraph, target: Property,
                        score: Callable[[View], int] | None = None, starts: np.ndarray | None = None) -> Stuck | None:
     """The first (by id) state that cannot reach any state satisfying `target`; with `starts`, the
