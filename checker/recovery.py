@@ -58,6 +58,16 @@ COMMANDS = {
 python-cinderclient, nova-manage); `{server}` and `{volume}` are filled in by the caller."""
 
 
+DISRUPTION = {"compute.shelve_offload": 3, "compute.unshelve": 3, "compute.stop": 2, "compute.start": 2,
+              "compute.hard_reboot": 1, "compute.restart": 1}
+"""Among recoveries of one length, the one whose steps disturb the instance least is shown."""
+
+
+def disruption(action: Action) -> int:
+    """How much a step disturbs the instance (0: a DB command, a detach, Nova's own steps)."""
+    return DISRUPTION.get(action.step.name, 0)
+
+
 def relied_on(action: Action) -> bool:
     """Whether a recovery may count on this step happening (see the module's docstring)."""
     o = action.outcome
@@ -93,6 +103,12 @@ def one_at_a_time(model: CompiledModel, ca: CompiledAction) -> CompiledAction:
     return replace(ca, checks=tuple(sorted(checks.items())))
 
 
+def relied_model(model: CompiledModel) -> CompiledModel:
+    """The operator's model cut to what a recovery may rely on, one command at a time."""
+    actions = tuple(one_at_a_time(model, ca) for ca in model.actions if relied_on(ca.action))
+    return replace(model, actions=actions, dispatch=dispatch_tables(model.system, actions))
+
+
 def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
                    engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
                    deadline: Deadline | None = None, progress: Progress | None = None) -> RecoveryModel | None:
@@ -102,9 +118,7 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
     short). Faults, crashes and the guest never move it, so it stays close to the checked search."""
     system = checked.model.system
     full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
-    actions = tuple(one_at_a_time(full, ca) for ca in full.actions if relied_on(ca.action))
-    model = replace(full, initials=tuple(checked.states), actions=actions,
-                    dispatch=dispatch_tables(full.system, actions))
+    model = replace(relied_model(full), initials=tuple(checked.states))
     if engine != "frontier":
         ops = explore(model, [], max_states=max_states)
         if not ops.complete:
@@ -148,6 +162,7 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property)
     """Breadth-first from `start` over the relied-on steps to the nearest state `target` accepts."""
     view = exploration.model.layout.view
     states = exploration.states
+    rank = [disruption(ca.action) for ca in exploration.model.actions]
     parent = {start: (-1, -1)}
     todo = deque([start])
     while todo:
@@ -161,7 +176,7 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property)
             path.reverse()
             acts.reverse()
             return Recovery(path, acts, commands(exploration, path, acts), host_cleanup(exploration, path[-1]))
-        for ai, nxt in succ[here]:
+        for ai, nxt in sorted(succ[here], key=lambda edge: rank[edge[0]]):
             if nxt not in parent:
                 parent[nxt] = (here, ai)
                 todo.append(nxt)

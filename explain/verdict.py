@@ -10,7 +10,7 @@ from typing import Any
 
 from detachcheck.checker.engine.compile import CompiledModel, State
 from detachcheck.checker.engine.explore import Exploration
-from detachcheck.checker.recovery import commands, host_cleanup, relied_on
+from detachcheck.checker.recovery import commands, disruption, host_cleanup, relied_model
 from detachcheck.fsm import request as req
 from detachcheck.fsm.bdm import PRESENT
 from detachcheck.fsm.releases import Release
@@ -83,6 +83,7 @@ def _bfs(model: CompiledModel, start: State, keep: Callable[[int], bool], goal: 
          limit: int) -> tuple[list[State], list[int]] | None:
     """Shortest path from `start` over kept actions to a state `goal` accepts."""
     view = model.layout.view
+    rank = [disruption(ca.action) for ca in model.actions]
     parent: dict[State, tuple[State | None, int]] = {start: (None, -1)}
     todo = deque([start])
     while todo:
@@ -94,7 +95,7 @@ def _bfs(model: CompiledModel, start: State, keep: Callable[[int], bool], goal: 
                 acts.append(ai)
                 states.append(prev)  # type: ignore[arg-type]
             return states[::-1], acts[::-1]
-        for ai, nxt in model.enabled(here):
+        for ai, nxt in sorted(model.enabled(here), key=lambda edge: rank[edge[0]]):
             if keep(ai) and nxt not in parent:
                 parent[nxt] = (here, ai)
                 todo.append(nxt)
@@ -161,12 +162,12 @@ def _incident_entry(inc: Incident, release: Release) -> dict[str, Any]:
 def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume: str,
               describe: Callable[[int], str]) -> tuple[list[str], list[str], str]:
     target = REGISTRY["recoverable"]
-    kept = [relied_on(ca.action) for ca in model.actions]
+    model = relied_model(model)
     groups: dict[tuple[str, ...], list[int]] = {}
     cleanup: list[str] = []
     failed = 0
     for i, (state, _, _) in enumerate(cands):
-        found = _bfs(model, state, lambda ai: kept[ai], target.check, MAX_RECOVERY_STATES)
+        found = _bfs(model, state, lambda ai: True, target.check, MAX_RECOVERY_STATES)
         if found is None:
             failed += 1
             continue
