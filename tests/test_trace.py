@@ -116,7 +116,7 @@ def test_not_enabled_lists_what_is_enabled(tmp_path, capsys):
     main(["replay", str(write(tmp_path, "api.check_instance vol=1\ncompute.detach_live\n"))])
     [line] = capsys.readouterr().err.splitlines()  # one line: the reason, then what is enabled
     enabled = line.split("; enabled here: ", 1)[1]
-    assert "api.check_bdm:ok req=1 vol=1" in enabled
+    assert "api.get_volume:ok req=1 vol=1" in enabled
 
 
 def test_unreadable_file_is_a_clean_error(tmp_path, capsys):

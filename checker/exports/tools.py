@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from detachcheck.checker.outputs.files import write_atomic
+
 JAR_ENV = "DETACHCHECK_TLA2TOOLS"
 
 
@@ -201,8 +203,8 @@ def run_tlc(tla: Path, workers: int = 1, timeout: float | None = None, jvm: tupl
             module, config = monitor_module(tla.stem, cfg_invariants(text))
             shutil.copy(tla, Path(tmp) / tla.name)
             wrapper = Path(tmp) / f"MC_{tla.stem}.tla"
-            wrapper.write_text(module)
-            wrapper.with_suffix(".cfg").write_text(config)
+            write_atomic(wrapper, module)
+            write_atomic(wrapper.with_suffix(".cfg"), config)
             run, states, found = _tlc_once(wrapper, wrapper.with_suffix(".cfg"), workers, timeout, jvm)
             return ToolResult(tool, states, frozenset(found), run.seconds, run.peak_bytes, 1, run.seconds)
         violated: set[str] = set()
@@ -218,7 +220,7 @@ def run_tlc(tla: Path, workers: int = 1, timeout: float | None = None, jvm: tupl
                 raise ToolError(f"TLC reported {sorted(found)} again")
             violated |= found
             current = Path(tmp) / cfg.name
-            current.write_text(_without_invariants(text, violated))
+            write_atomic(current, _without_invariants(text, violated))
 
 
 def _without_invariants(cfg: str, names: set[str]) -> str:

@@ -42,22 +42,26 @@ def verdict_table(report: dict[str, Any], wide: bool = True) -> Table:
     rel = report["release"]
     table = Table(title=f"{rel['name']} (Nova {rel['nova']}): {report['scenario']['volumes']} data volume(s), "
                         f"{report['scenario']['requests']} request(s)")
-    table.add_column("property: meaning" if not wide else "property", overflow="fold")
+    longest = max((len(p["id"]) for p in report["properties"]), default=8)
+    table.add_column("property: meaning" if not wide else "property", overflow="fold", min_width=longest)
     table.add_column("kind", overflow="fold")
     if wide:
         table.add_column("meaning", overflow="fold")
     table.add_column("verdict", overflow="fold")
     table.add_column("length", justify="right")
-    table.add_column("likelihood", overflow="fold")
+    if wide:
+        table.add_column("likelihood", overflow="fold")
     for p in report["properties"]:
         style = "red" if p["verdict"] in FAILING else ("yellow" if p["verdict"] == "unknown" or p["vacuous"]
                                                        else "green")
         shown = f"{p['verdict']} (vacuous)" if p["vacuous"] else p["verdict"]
         meaning = Text(p["meaning"].replace("`", ""), style="dim" if not wide else "")
         first = [p["id"], p["kind"], meaning] if wide else [Text.assemble(p["id"], "\n", meaning), p["kind"]]
-        table.add_row(*first, Text(shown, style=style),
-                      "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else ""),
-                      short(p))
+        verdict = Text(shown, style=style)
+        if not wide and short(p):
+            verdict.append("\n" + short(p), style="dim")
+        length = "" if p["length"] is None else str(p["length"]) + (" (lasso)" if p.get("cycle") else "")
+        table.add_row(*first, verdict, length, *([short(p)] if wide else []))
     return table
 
 
