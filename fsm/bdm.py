@@ -36,8 +36,11 @@ STYLE = Lifecycle(
     transitions=(
         t("refresh", STYLES, NEW_STYLE,
           "nova/cmd/manage.py VolumeAttachmentCommands._do_refresh (bdm.attachment_id = the new attachment) @ master"),
-        t("attach_legacy", STYLES, LEGACY,
+        t("attach_legacy", LEGACY, LEGACY,
           "nova/compute/api.py API._attach_volume (os-reserve: no attachment_id on the new BDM) @ pike"),
+        t("attach_legacy", NEW_STYLE, LEGACY,
+          "nova/compute/api.py API._attach_volume (os-reserve: no attachment_id on the new BDM) @ pike",
+          unreachable="legacy attach is modelled only before Queens, where no BDM is new-style"),
         t("attach_new", STYLES, NEW_STYLE,
           "nova/compute/api.py API._attach_volume_new_flow? (attachment_create: the new BDM carries its id) @ queens"),
     ),

@@ -32,7 +32,10 @@ VOLUME = Lifecycle(
           "(no status check; no attachment left -> available/detached) @ pike"),
         t("detach", AVAILABLE, None,
           "cinder/volume/manager.py VolumeManager.detach_volume (no attachment left: available/detached "
-          "again, HTTP 202) @ pike"),
+          "again, HTTP 202) @ pike",
+          unreachable="os-detach follows begin_detaching under the detach lock, and every step that makes "
+                      "the volume available runs at rest or under that lock; declared because Cinder has "
+                      "no status check there"),
         t("attachment_delete", (IN_USE, DETACHING, RESERVED), AVAILABLE,
           f"{_API} API.attachment_delete (no volume-status guard; no attachment left -> available) @ queens"),
         t("shelve_reserve", (IN_USE, DETACHING, AVAILABLE), RESERVED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 from transitions import MachineError
 
-from detachcheck.fsm.system import Action, System
+from detachcheck.fsm.system import ANY, Action, System
 
 Named = tuple[str, ...]
 
@@ -29,7 +29,7 @@ def fire(system: System, state: Named, action: Action) -> Named | None:
         if state[slot] not in allowed:
             return None
     for slot, src, dst in action.assigns:
-        if values[slot] != src:
+        if src != ANY and values[slot] != src:
             return None
         values[slot] = dst
     for slot, trigger in action.fires:
