@@ -5,9 +5,11 @@
 
 Per release and size (a size over --max-states, and every size at least as large in volumes
 and requests, is skipped), each measured in a fresh process so that its peak RSS is its own:
-- ours, the search alone: `explore` over every property, compile time excluded;
-- ours, the whole `detachcheck check` data path: `run_check` (compose, compile, search,
-  liveness and recoverability analyses, report data);
+- ours, the search alone: the frontier `search` checking every exported invariant, no symmetry,
+  compile time excluded;
+- ours, the whole `detachcheck check` data path: `run_check` (compose, compile, search, every
+  property kind, likelihood, recovery, report data), without and with symmetry (with it, the
+  rate counts the full states the reduced ones stand for);
 - TLC on the TLA+ export, `-workers 1` and `-workers 2` (a wrapper module checks every
   invariant in every state and names those violated: `checker/exports/tools.py`);
 - SPIN on the Promela export: pan compiled -O2 -DSAFETY -DNOREDUCE, `-m` raised until the
@@ -33,41 +35,48 @@ from pathlib import Path
 
 DEFAULT_RELEASES = "pike,queens,master"
 DEFAULT_SIZES = "v1r1,v1r2,v1r3,v2r2,v2r3,v3r3"
-TOOLS = ("search", "check", "tlc1", "tlc2", "spin")
-LABELS = {"search": "ours: search", "check": "ours: whole check", "tlc1": "TLC -workers 1",
+TOOLS = ("search", "check", "check-sym", "tlc1", "tlc2", "spin")
+LABELS = {"search": "ours: search", "check": "ours: whole check", "check-sym": "ours: whole check, symmetry",
+          "tlc1": "TLC -workers 1",
           "tlc2": "TLC -workers 2", "spin": "SPIN"}
 
 
-# --- the one adapter to our engine ------------------------------------------------------------
-# Switch here when the symmetric engine lands: the cross-check needs the unreduced state count
-# (e.g. run_check(..., symmetry=False)); a symmetric row could be added as a tool of its own.
+# --- the adapters to our engine ---------------------------------------------------------------
 
 def ours_search(release: str, volumes: int, requests: int, processes: bool, max_states: int) -> dict:
-    """Our search alone, over every property: states, exported invariants violated, seconds."""
+    """Our frontier search alone, with every exported invariant checked in every state (as SPIN's
+    assertions and TLC's invariants are), no symmetry, compile time excluded."""
     from detachcheck.checker.engine.compile import compile_system
-    from detachcheck.checker.engine.explore import explore
+    from detachcheck.checker.engine.search import search
     from detachcheck.fsm.system import compose
     from detachcheck.properties import all_properties
 
+    exported = _exported_ids()
     model = compile_system(compose(_release(release), volumes, requests, processes=processes))
     start = time.perf_counter()
-    run = explore(model, all_properties(), max_states=max_states)
+    run = search(model, [p for p in all_properties() if p.id in exported], max_states=max_states)
     return {"states": len(run.states), "complete": run.complete, "seconds": time.perf_counter() - start,
-            "violated": sorted(set(run.found) & _exported_ids())}
+            "violated": sorted(set(run.found) & exported)}
 
 
-def ours_check(release: str, volumes: int, requests: int, processes: bool, max_states: int) -> dict:
-    """The whole `detachcheck check` data path, timed from composing to the report data."""
+def ours_check(release: str, volumes: int, requests: int, processes: bool, max_states: int,
+               symmetry: bool = False) -> dict:
+    """The whole `detachcheck check` data path, timed from composing to the report data: every
+    property kind, likelihood and recovery; without symmetry unless asked."""
     from detachcheck.checker.run import run_check
     from detachcheck.fsm.variants import VARIANTS
 
     start = time.perf_counter()
     variant = VARIANTS[release].release() if release in VARIANTS else None
     base = VARIANTS[release].base if release in VARIANTS else release
-    result = run_check(base, volumes, requests, max_states=max_states, variant=variant, processes=processes)
-    run = result.exploration
-    return {"states": len(run.states), "complete": run.complete, "seconds": time.perf_counter() - start,
-            "violated": sorted(set(run.found) & _exported_ids())}
+    result = run_check(base, volumes, requests, max_states=max_states, variant=variant, processes=processes,
+                       symmetry=symmetry)
+    seconds = time.perf_counter() - start
+    search = result.report["search"]
+    full = search.get("symmetry", {}).get("full_states") if symmetry else None
+    found = {p["id"] for p in result.report["properties"] if p["verdict"] == "violated"}
+    return {"states": full or len(result.exploration.states), "stored": len(result.exploration.states),
+            "complete": result.exploration.complete, "seconds": seconds, "violated": sorted(found & _exported_ids())}
 # ----------------------------------------------------------------------------------------------
 
 
@@ -85,7 +94,10 @@ def _exported_ids() -> set[str]:
 
 def child(kind: str, release: str, volumes: int, requests: int, processes: bool, max_states: int) -> None:
     """One of our measurements, in this fresh process: its figures as JSON, the last line on stdout."""
-    figures = (ours_search if kind == "search" else ours_check)(release, volumes, requests, processes, max_states)
+    if kind == "search":
+        figures = ours_search(release, volumes, requests, processes, max_states)
+    else:
+        figures = ours_check(release, volumes, requests, processes, max_states, symmetry=kind == "check-sym")
     print(json.dumps(figures))
 
 
@@ -134,8 +146,9 @@ def bench_one(release: str, size: str, processes: bool, max_states: int, timeout
         return row
     row.states, row.violated = search["states"], search["violated"]
     row.figures["search"] = search
-    if "check" in tools:
-        row.figures["check"] = measure_ours("check", release, size, processes, max_states, timeout)
+    for kind in ("check", "check-sym"):
+        if kind in tools:
+            row.figures[kind] = measure_ours(kind, release, size, processes, max_states, timeout)
     volumes, requests = parse_size(size)
     export = build_export(_release(release), volumes, requests, processes=processes)
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,6 +181,12 @@ def rate(row: Row, tool: str) -> float | None:
     return row.states / fig["seconds"] if fig and fig["seconds"] > 0 else None
 
 
+def ratio(row: Row, a: str, b: str) -> str:
+    """`a`'s states/s over `b`'s."""
+    ra, rb = rate(row, a), rate(row, b)
+    return fmt(ra / rb, ".2f") if ra and rb else "—"
+
+
 def fmt(x: float | None, spec: str = ",.0f") -> str:
     return "—" if x is None else format(x, spec)
 
@@ -198,22 +217,24 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
              f"--max-states {args.max_states}{' --detach-only' if args.detach_only else ''}` ({mode}). "
              "Each figure is one run in a fresh process; states/s is our distinct-state count over the tool's "
              "wall time (TLC: JVM start and parsing included; SPIN: `pan` only, its build is the last table's "
-             "column); x ours is that rate over our search's. Peak bytes per state: the process's peak RSS "
-             "over the states (a JVM, a Python interpreter and SPIN's hash table weigh on the small sizes). "
-             "Every tool found the same distinct states (SPIN stores one more: the state before its "
-             "initial assignment) and the same violated invariants.", "",
-             "| release | size | states | ours: search st/s | ours: whole check st/s | TLC -workers 1 st/s | "
-             "TLC -workers 2 st/s | SPIN st/s | TLC w1 x ours | TLC w2 x ours | SPIN x ours | B/state ours | "
-             "B/state TLC w1 | B/state TLC w2 | B/state SPIN |",
-             "|" + " --- |" * 2 + " ---: |" * 13]
+             "column). The goal ratios: our whole check over SPIN's search (goal >= 1), our search over "
+             "TLC's (goal >= 3). Peak bytes per state: the process's peak RSS over the states (a JVM, a "
+             "Python interpreter and SPIN's hash table weigh on the small sizes). Every tool found the same "
+             "distinct states (SPIN stores one more: the state before its initial assignment) and the same "
+             "violated invariants; the symmetric check stores fewer states and is credited with the full "
+             "count they stand for.", "",
+             "| release | size | states | " + " | ".join(f"{LABELS[t]} st/s" for t in TOOLS)
+             + " | check / SPIN | check sym / SPIN | search / TLC w1 | search / TLC w2 | B/state ours search "
+             "| B/state ours check | B/state TLC w1 | B/state SPIN |",
+             "|" + " --- |" * 2 + " ---: |" * (len(TOOLS) + 9)]
     for row in rows:
         if row.skipped:
-            lines.append(f"| {row.release} | {row.size} | {row.skipped} |" + " |" * 12)
+            lines.append(f"| {row.release} | {row.size} | {row.skipped} |" + " |" * (len(TOOLS) + 8))
             continue
-        ours = rate(row, "search")
-        ratios = [fmt(r / ours, ".2f") if r and ours else "—" for r in (rate(row, t) for t in ("tlc1", "tlc2", "spin"))]
+        ratios = [ratio(row, "check", "spin"), ratio(row, "check-sym", "spin"), ratio(row, "search", "tlc1"),
+                  ratio(row, "search", "tlc2")]
         per_state = [fmt(row.figures[t]["peak_bytes"] / row.states) if t in row.figures else "—"
-                     for t in ("search", "tlc1", "tlc2", "spin")]
+                     for t in ("search", "check", "tlc1", "spin")]
         lines.append(f"| {row.release} | {row.size} | {row.states:,} | "
                      + " | ".join(fmt(rate(row, t)) for t in TOOLS) + " | " + " | ".join(ratios) + " | "
                      + " | ".join(per_state) + " |")
@@ -241,7 +262,8 @@ def plot(rows: list[Row], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = dict(zip(TOOLS, ("tab:blue", "tab:cyan", "tab:red", "tab:orange", "tab:green"), strict=True))
+    colours = dict(zip(TOOLS, ("tab:blue", "tab:cyan", "tab:purple", "tab:red", "tab:orange", "tab:green"),
+                       strict=True))
     releases = list(dict.fromkeys(r.release for r in rows))
     markers = dict(zip(releases, "os^vDPX*" * 4, strict=False))
     fig, (speed, memory) = plt.subplots(1, 2, figsize=(13, 5.5))
@@ -252,7 +274,8 @@ def plot(rows: list[Row], path: Path) -> None:
                    if tool in r.figures]
             if not pts:
                 continue
-            style = {"color": colours[tool], "marker": markers[release], "linestyle": "--" if tool == "check" else "-"}
+            style = {"color": colours[tool], "marker": markers[release],
+                     "linestyle": "--" if tool.startswith("check") else "-"}
             label = f"{LABELS[tool]}, {release}"
             speed.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **style)
             memory.plot([p[0] for p in pts], [p[2] for p in pts], **style)
