@@ -12,7 +12,8 @@ domain refuses a live detach: `Outcome.determined`) it may count on.
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ from detachcheck.fsm.releases import Release
 from detachcheck.fsm.request import in_flight
 from detachcheck.fsm.step import INSTANCE
 from detachcheck.fsm.system import Action, compose
+from detachcheck.fsm.view import View
 from detachcheck.fsm.volume import AVAILABLE
 from detachcheck.properties.registry import Property
 
@@ -42,8 +44,8 @@ CHUNK = 1 << 16
 COMMANDS = {
     "operator.reset_state:available": "cinder reset-state --state available --attach-status detached {volume}",
     "operator.reset_state:in_use": "cinder reset-state --state in-use --attach-status attached {volume}",
-    "operator.force_detach:ok": "cinder force-detach is not a client command: POST /v3/{{project}}/volumes/{volume}"
-                                "/action {{\"os-force_detach\": {{}}}}",
+    "operator.force_detach:ok": "POST /v3/{{project}}/volumes/{volume}/action {{\"os-force_detach\": {{}}}}   "
+                                "(the admin API: no cinder client command)",
     "operator.reset_instance:ok": "nova reset-state --active {server}",
     "operator.refresh_attachment:ok": "nova-manage volume_attachment refresh {server} {volume} CONNECTOR_FILE",
     "operator.attach:ok": "nova volume-attach {server} {volume}",
@@ -60,7 +62,7 @@ python-cinderclient, nova-manage); `{server}` and `{volume}` are filled in by th
 
 DISRUPTION = {"compute.shelve_offload": 3, "compute.unshelve": 3, "compute.stop": 2, "compute.start": 2,
               "compute.hard_reboot": 1, "compute.restart": 1}
-"""Among recoveries of one length, the one whose steps disturb the instance least is shown."""
+"""Among recoveries of as many commands, the one whose steps disturb the instance least is shown."""
 
 
 def disruption(action: Action) -> int:
@@ -158,28 +160,62 @@ class Recovery:
     host_cleanup: list[str]
 
 
+def cost(action: Action) -> tuple[int, int, int]:
+    """What a step costs a recovery: (commands the operator types, disruption of the instance, steps)."""
+    typed = action.step.binds_volume or f"{action.step.name}:{action.outcome.name}" in COMMANDS
+    return (1 if typed else 0, disruption(action), 1)
+
+
 def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property) -> Recovery | None:
-    """Breadth-first from `start` over the relied-on steps to the nearest state `target` accepts."""
+    """The cheapest recovery from `start` over the relied-on steps to a state `target` accepts:
+    fewest commands typed plus clean-ups left to do by hand, then least disruption of the instance,
+    then fewest steps (Dijkstra)."""
     view = exploration.model.layout.view
     states = exploration.states
-    rank = [disruption(ca.action) for ca in exploration.model.actions]
-    parent = {start: (-1, -1)}
-    todo = deque([start])
+    costs = [cost(ca.action) for ca in exploration.model.actions]
+    path = cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(succ[here])],
+                    lambda here: chores(view(states[here])) if target.check(view(states[here])) else None)
+    if path is None:
+        return None
+    visited, acts = path
+    return Recovery(visited, acts, commands(exploration, visited, acts), host_cleanup(exploration, visited[-1]))
+
+
+Cost = tuple[int, int, int]
+
+
+def cheapest(start: Any, edges: Callable[[Any], list[tuple[int, Any, Cost]]],
+             finish: Callable[[Any], list[str] | None], limit: int | None = None) -> tuple[list, list[int]] | None:
+    """Dijkstra from `start` over `edges(state)` (action, next state, cost) to a state `finish`
+    accepts (it returns the clean-ups left by hand there, each costing as much as a command):
+    the states and actions of the cheapest path, or None (none, or more than `limit` states seen)."""
+    best: dict[Any, Cost] = {start: (0, 0, 0)}
+    parent: dict[Any, tuple[Any, int]] = {start: (None, -1)}
+    todo: list[tuple[Cost, bool, Any]] = [((0, 0, 0), False, start)]
+    done: set[Any] = set()
     while todo:
-        here = todo.popleft()
-        if target.check(view(states[here])):
-            path, acts = [here], []
-            while parent[path[-1]][0] >= 0:
-                prev, ai = parent[path[-1]]
+        here_cost, finished, here = heapq.heappop(todo)
+        if finished:
+            visited, acts = [here], []
+            while parent[visited[-1]][1] >= 0:
+                prev, ai = parent[visited[-1]]
                 acts.append(ai)
-                path.append(prev)
-            path.reverse()
-            acts.reverse()
-            return Recovery(path, acts, commands(exploration, path, acts), host_cleanup(exploration, path[-1]))
-        for ai, nxt in sorted(succ[here], key=lambda edge: rank[edge[0]]):
-            if nxt not in parent:
+                visited.append(prev)
+            return visited[::-1], acts[::-1]
+        if here in done:
+            continue
+        done.add(here)
+        left = finish(here)
+        if left is not None:
+            heapq.heappush(todo, ((here_cost[0] + len(left), here_cost[1], here_cost[2]), True, here))
+        for ai, nxt, step in edges(here):
+            new = (here_cost[0] + step[0], here_cost[1] + step[1], here_cost[2] + step[2])
+            if nxt not in best or new < best[nxt]:
+                best[nxt] = new
                 parent[nxt] = (here, ai)
-                todo.append(nxt)
+                heapq.heappush(todo, (new, False, nxt))
+                if limit is not None and len(parent) > limit:
+                    return None
     return None
 
 
@@ -212,7 +248,11 @@ def commands(exploration: Any, path: list[int], acts: list[int], server: str = "
 
 def host_cleanup(exploration: Any, sid: int) -> list[str]:
     """What the recovered state still leaves on the host or the array, in plain words."""
-    view = exploration.model.layout.view(exploration.states[sid])
+    return chores(exploration.model.layout.view(exploration.states[sid]))
+
+
+def chores(view: View) -> list[str]:
+    """What a state leaves on the host or the array that no command removes, in plain words."""
     out = []
     for v in view.data_volumes:
         gone = view.bdm(v) == DESTROYED or view.volume(v) == AVAILABLE

@@ -193,11 +193,11 @@ def _summary(kind: str, items: list[Evidence]) -> list[str]:
     if len(items) <= 1:
         return [e.text for e in items]
     common = frozenset.intersection(*(e.releases for e in items))
-    names = [e.text.split(" is printed by ")[0].removeprefix("DEBUG line ").removeprefix("wording of ")
-             for e in items]
+    names = [name for e in items for name in e.text.split(" is printed by ")[0].removeprefix("DEBUG line ")
+             .removeprefix("wording of ").split(", ")]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     if common:
-        return [f"{kind} of {len(items)} lines ({shown}): only {_list(common)} print them all"]
+        return [f"{kind} of {len(names)} messages ({shown}): only {_list(common)} print them all"]
     return [e.text for e in items]
 
 

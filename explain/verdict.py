@@ -10,7 +10,7 @@ from typing import Any
 
 from detachcheck.checker.engine.compile import CompiledModel, State
 from detachcheck.checker.engine.explore import Exploration
-from detachcheck.checker.recovery import commands, disruption, host_cleanup, relied_model
+from detachcheck.checker.recovery import cheapest, chores, commands, cost, host_cleanup, relied_model
 from detachcheck.fsm import request as req
 from detachcheck.fsm.bdm import PRESENT
 from detachcheck.fsm.releases import Release
@@ -81,27 +81,13 @@ def _fake_exploration(model: CompiledModel, states: list[State]) -> Exploration:
 
 def _bfs(model: CompiledModel, start: State, keep: Callable[[int], bool], goal: Callable[[View], bool],
          limit: int) -> tuple[list[State], list[int]] | None:
-    """Shortest path from `start` over kept actions to a state `goal` accepts."""
+    """The cheapest path from `start` over kept actions to a state `goal` accepts, costed as
+    `checker/recovery.py` costs a recovery (commands typed and clean-ups by hand, disruption, steps)."""
     view = model.layout.view
-    rank = [disruption(ca.action) for ca in model.actions]
-    parent: dict[State, tuple[State | None, int]] = {start: (None, -1)}
-    todo = deque([start])
-    while todo:
-        here = todo.popleft()
-        if goal(view(here)):
-            states, acts = [here], []
-            while parent[states[-1]][0] is not None:
-                prev, ai = parent[states[-1]]
-                acts.append(ai)
-                states.append(prev)  # type: ignore[arg-type]
-            return states[::-1], acts[::-1]
-        for ai, nxt in sorted(model.enabled(here), key=lambda edge: rank[edge[0]]):
-            if keep(ai) and nxt not in parent:
-                parent[nxt] = (here, ai)
-                todo.append(nxt)
-                if len(parent) > limit:
-                    return None
-    return None
+    costs = [cost(ca.action) for ca in model.actions]
+    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))
+                                         if keep(ai)],
+                    lambda here: chores(view(here)) if goal(view(here)) else None, limit)
 
 
 def _reachable(model: CompiledModel, starts: Sequence[State]) -> list[State]:

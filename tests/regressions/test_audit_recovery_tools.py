@@ -76,3 +76,18 @@ def test_a_broken_variant_is_really_unrecoverable():
                         variant=RELEASES["pike"].with_switches("pike+strict-reset", "strict reset-state",
                                                                cinder_reset_in_use_needs_attachment=True)))
     assert e["verdict"] == "holds"  # shelve and unshelve re-attach it in Cinder (os-attach when detached)
+
+
+def test_cheapest_counts_clean_ups_by_hand_as_commands():
+    """A recovery that leaves an iSCSI session to remove by hand costs one more than its commands:
+    a command and Nova's own steps to a clean state beat a command and a chore, however many
+    steps; fewer commands beat less disruption."""
+    from detachcheck.checker.recovery import cheapest
+
+    # a -(typed)-> b, which needs one chore; a -(typed)-> c -(Nova)-> d, clean; a -(typed, reboot)-> e, clean.
+    graph = {"a": [(0, "b", (1, 0, 1)), (1, "c", (1, 0, 1)), (2, "e", (1, 1, 1))], "c": [(3, "d", (0, 0, 1))]}
+    left = {"b": ["log out of the iSCSI session"], "d": [], "e": []}
+    found = cheapest("a", lambda s: graph.get(s, []), lambda s: left.get(s))
+    assert found == (["a", "c", "d"], [1, 3])
+    graph["c"] = [(3, "d", (1, 0, 1))]  # now d needs a second command: the reboot's one command wins
+    assert cheapest("a", lambda s: graph.get(s, []), lambda s: left.get(s)) == (["a", "e"], [2])
