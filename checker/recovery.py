@@ -87,6 +87,8 @@ class RecoveryModel:
     starts: Any
     id_of: Any
     """A state's values -> its id here."""
+    symmetry: Any = None
+    """The symmetry the search was reduced by: a recovery found there is unfolded into a real one."""
 
 
 def one_at_a_time(model: CompiledModel, ca: CompiledAction) -> CompiledAction:
@@ -146,7 +148,8 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
 
     n = len(checked.states)
     starts = np.concatenate([ids(checked.states.values(a, min(a + CHUNK, n))) for a in range(0, n, CHUNK)])
-    return RecoveryModel(ops, ops.graph(), starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]))
+    return RecoveryModel(ops, ops.graph(), starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]),
+                         sym)
 
 
 @dataclass
@@ -166,10 +169,12 @@ def cost(action: Action) -> tuple[int, int, int]:
     return (1 if typed else 0, disruption(action), 1)
 
 
-def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property) -> Recovery | None:
+def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property, real: tuple | None = None,
+                      symmetry: Any = None) -> Recovery | None:
     """The cheapest recovery from `start` over the relied-on steps to a state `target` accepts:
     fewest commands typed plus clean-ups left to do by hand, then least disruption of the instance,
-    then fewest steps (Dijkstra)."""
+    then fewest steps (Dijkstra). In a search reduced by `symmetry`, the path is unfolded from the
+    `real` state `start` stands for, so that its commands name the real volumes and requests."""
     view = exploration.model.layout.view
     states = exploration.states
     costs = [cost(ca.action) for ca in exploration.model.actions]
@@ -178,7 +183,19 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property)
     if path is None:
         return None
     visited, acts = path
-    return Recovery(visited, acts, commands(exploration, visited, acts), host_cleanup(exploration, visited[-1]))
+    ends = states[visited[-1]]
+    if symmetry is not None and real is not None:
+        acts, ends = unfold(exploration.model, symmetry, real, [states[i] for i in visited[1:]])
+    return Recovery(visited, acts, commands(exploration, visited, acts), chores(view(ends)))
+
+
+def unfold(model: CompiledModel, symmetry: Any, real: tuple, canonical: list[tuple]) -> tuple[list[int], tuple]:
+    """A path through the orbits `canonical`, from the real state `real`: its actions and last state."""
+    acts = []
+    for c in canonical:
+        ai, real = next((ai, nxt) for ai, nxt in model.enabled(real) if symmetry.canonical_state(nxt) == c)
+        acts.append(ai)
+    return acts, real
 
 
 Cost = tuple[int, int, int]

@@ -202,7 +202,8 @@ def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis
     """Each counterexample's shortest operator recovery, as commands (`checker/recovery.py`)."""
     target = REGISTRY["recoverable"]
     for entry, sid in _end_states(report, view, lassos):
-        found = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(view.states[sid]), target)
+        real = view.states[sid]
+        found = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(real), target, real, ops.symmetry)
         entry["recovery"] = None if found is None else {"commands": found.commands, "steps": len(found.actions),
                                                         "host_cleanup": found.host_cleanup}
 

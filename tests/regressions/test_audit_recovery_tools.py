@@ -91,3 +91,44 @@ def test_cheapest_counts_clean_ups_by_hand_as_commands():
     assert found == (["a", "c", "d"], [1, 3])
     graph["c"] = [(3, "d", (1, 0, 1))]  # now d needs a second command: the reboot's one command wins
     assert cheapest("a", lambda s: graph.get(s, []), lambda s: left.get(s)) == (["a", "e"], [2])
+
+
+def test_recovery_under_symmetry_names_the_real_volume():
+    """In a search reduced by volume permutations, a state is stored as its orbit's representative,
+    where the troubled volume may carry the other number: the recovery is unfolded from the real
+    state, so that its commands name the real volume and replay for real."""
+    for vol, other in (("1", "2"), ("2", "1")):
+        recovery_names(vol, other)
+
+
+def recovery_names(vol: str, other: str) -> None:
+    """Volume `vol` stuck after a failed terminate_connection: its recovery under symmetry."""
+    from dataclasses import replace as dc_replace
+
+    import numpy as np
+
+    from detachcheck.checker.engine.pack import packing_for
+    from detachcheck.checker.engine.search import search
+    from detachcheck.checker.engine.symmetry import symmetry_for
+    from detachcheck.checker.recovery import relied_model, shortest_recovery
+    from detachcheck.checker.trace import replay
+    from detachcheck.properties.registry import REGISTRY
+
+    steps = [f"api.check_instance vol={vol}", "api.get_volume", "api.check_bdm", "api.begin_detaching",
+             "rpc.detach_volume", "compute.detach_live", f"guest.ack_unplug vol={vol}", "compute.wait_and_retry_detach",
+             "compute.disconnect_volume", "compute.terminate_connection:error"]
+    done = replay("\n".join(["release: pike", "volumes: 2", "requests: 1", *steps]) + "\n")
+    real = done.states[-1]
+    model = dc_replace(relied_model(done.model), initials=(real,))
+    sym = symmetry_for(done.model, packing_for(done.model))
+    ops = search(model, [], symmetry=sym)
+    word, extra = ops.tables.packing.pack(np.array(real, dtype=np.int64)[:, None])
+    start = int(ops.ids_of(*sym.canonical(word, extra))[0])
+    target = REGISTRY["recoverable"]
+    found = shortest_recovery(ops, ops.graph().succ, start, target, real, sym)
+    assert found is not None and any(f"VOLUME-{vol}" in c for c in found.commands), found.commands
+    assert not any(f"VOLUME-{other}" in c for c in found.commands), found.commands
+    here = real
+    for ai in found.actions:
+        here = dict(model.enabled(here))[ai]
+    assert target.check(model.layout.view(here))
