@@ -23,7 +23,9 @@ spec.loader.exec_module(compare)
 def rows():
     fig = {"states": 1000, "seconds": 0.5, "peak_bytes": 2_000_000, "violated": ["p"]}
     spin = {**fig, "seconds": 0.25, "build_seconds": 3}
-    row = compare.Row("pike", "v1r1", 1000, ["p"], {"search": fig, "spin": spin})
+    check = {**fig, "seconds": 1.0}
+    tlc = {**fig, "seconds": 5.0}
+    row = compare.Row("pike", "v1r1", 1000, ["p"], {"search": fig, "check": check, "tlc1": tlc, "spin": spin})
     return [row, compare.Row("pike", "v2r3", skipped="over --max-states 10")]
 
 
@@ -32,7 +34,8 @@ def test_markdown_has_rates_ratios_and_bytes_per_state():
     text = compare.markdown(rows(), args, "today on this machine")
     table = [line for line in text.splitlines() if line.startswith("| pike | v1r1 |")][0].split(" | ")
     assert table[2:4] == ["1,000", "2,000"]  # states, ours: search states/s
-    assert "4,000" in table and "2.00" in table and "2,000" in table  # SPIN st/s, SPIN x ours, B/state
+    assert "4,000" in table and "2,000" in table  # SPIN st/s, B/state
+    assert "0.25" in table and "10.00" in table  # whole check over SPIN, search over TLC
     assert "| pike | v2r3 | over --max-states 10 |" in text
     assert text == compare.markdown(rows(), args, "today on this machine")
 
