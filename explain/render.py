@@ -4,6 +4,7 @@ as JSON."""
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from rich import box
@@ -28,9 +29,29 @@ def _bullets(console: Console, items: list[str], mark: str = "-") -> None:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for item in items:
-        sign = mark if mark != "$" or item.split(" ", 1)[0] in COMMANDS else ("" if item.startswith("#") else "-")
+        if mark == "$" and item.split(" ", 1)[0] in COMMANDS:
+            if grid.row_count:
+                console.print(grid, emoji=False)
+                grid = Table.grid(padding=(0, 1))
+                grid.add_column(no_wrap=True)
+                grid.add_column(overflow="fold")
+            # Printed as is, unpadded: a shell must read the ` \` continuations.
+            console.print(Text("  $ " + shell_lines(item, console.width - 4).replace("\n", "\n    ")),
+                          soft_wrap=True, emoji=False)
+            continue
+        sign = mark if mark != "$" else ("" if item.startswith("#") else "-")
         grid.add_row(Text(f"  {sign}"), Text(item))
-    console.print(grid, emoji=False)
+    if grid.row_count:
+        console.print(grid, emoji=False)
+
+
+def shell_lines(command: str, width: int) -> str:
+    """A command as it can be pasted into a shell: long lines continued with ` \\`, never broken
+    inside a word; a note after it (`   (...)`) on a comment line of its own."""
+    command, sep, note = command.partition("   (")
+    lines = textwrap.wrap(command, max(20, width - 2), break_long_words=False, break_on_hyphens=False)
+    text = " \\\n  ".join(lines)
+    return text + (f"\n# ({note}" if sep else "")
 
 
 def to_json(data: dict[str, Any]) -> str:

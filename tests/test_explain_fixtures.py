@@ -209,3 +209,29 @@ def test_a_second_detach_after_a_completed_one_is_a_new_episode(capsys, tmp_path
     assert any(a.startswith("operator.attach:ok") and "attached again" in a for a in data["assumed"])
     assert state(data, "request 1") == {"completed"} and state(data, "request 2") == {"completed"}
     assert code == 0
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "200"])
+def test_recovery_commands_paste_into_a_shell(capsys, monkeypatch, columns):
+    """On a terminal a long command is continued with ` \\` at the line's very end (no padding after
+    it), never broken inside a word: a shell reading the lines runs exactly the JSON's commands."""
+    _, data = explain(capsys, LOGS / "pike-terminate-failure")
+    monkeypatch.setenv("COLUMNS", columns)
+    main(["explain", str(LOGS / "pike-terminate-failure")])
+    text = capsys.readouterr().out
+    lines = text.split("\nrecovery\n", 1)[1].splitlines()
+    commands, current = [], ""
+    for line in lines:
+        if line.startswith("  $ "):
+            current = line[4:]
+        elif current and line.startswith("    "):
+            current += " " + line.strip()
+        else:
+            break
+        if current.endswith(" \\"):
+            current = current[:-2]
+        else:
+            commands.append(current)
+            current = ""
+    assert commands == data["recovery"]
+    assert all(len(line) <= min(int(columns), 80) for line in lines[:4])
