@@ -122,18 +122,21 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
     short). Faults, crashes and the guest never move it, so it stays close to the checked search."""
     system = checked.model.system
     full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
-    model = replace(relied_model(full), initials=tuple(checked.states))
     if engine != "frontier":
+        model = replace(relied_model(full), initials=tuple(checked.states))
         ops = explore(model, [], max_states=max_states)
         if not ops.complete:
             return None
         index = {st: i for i, st in enumerate(ops.states)}
         return RecoveryModel(ops, analysis.build_graph(ops), [index[st] for st in checked.states],
                              index.__getitem__)
+    model = replace(relied_model(full), initials=())  # it starts from every checked state, unpacked
+    n = len(checked.states)
+    values = np.concatenate([checked.states.values(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)], axis=1)
     tables = tables_for(model, packing_for(full))
     sym = symmetry_for(full, tables.packing) if symmetry else None  # the full model's own symmetry
     ops = search(model, [], max_states=max_states, deadline=deadline, progress=progress, symmetry=sym,
-                 tables=tables, phase=RECOVERABILITY)
+                 tables=tables, phase=RECOVERABILITY, initial_values=values)
     if not ops.complete:
         return None
     packing = ops.tables.packing
@@ -146,8 +149,7 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
         assert (found >= 0).all(), "a checked state is missing from the recovery model"
         return found
 
-    n = len(checked.states)
-    starts = np.concatenate([ids(checked.states.values(a, min(a + CHUNK, n))) for a in range(0, n, CHUNK)])
+    starts = np.concatenate([ids(values[:, a:a + CHUNK]) for a in range(0, n, CHUNK)])
     return RecoveryModel(ops, ops.graph(), starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]),
                          sym)
 

@@ -28,7 +28,7 @@ from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
 from detachcheck.checker.engine.unfold import RealPaths, full_count
 from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
-from detachcheck.checker.outputs.report import VIOLATED, build_report
+from detachcheck.checker.outputs.report import build_report
 from detachcheck.checker.recovery import RecoveryModel, recovery_model, shortest_recovery
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
@@ -176,12 +176,19 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         report["search"]["partial"] = partial_summary(exploration, phases, max_seconds, deadline.expired())
     if ops is not None and recoveries:
         add_recoveries(report, view, lassos, ops)
-    violated = [p["id"] for p in report["properties"] if p["verdict"] == VIOLATED]
     if likelihood and not likely and not partial:
-        likely_run = run_check(release, volumes, requests, violated or ["no_deadlock"], max_states, None, operator,
-                               variant, processes, max_seconds, engine, symmetry, likely=True, likelihood=False,
-                               recoveries=False)
-        add_likelihood(report, view, lassos, stuck, likely_run.report)
+        windows = narrow_windows(report, view, lassos, stuck)
+        narrow = sorted(pid for pid, (text, _) in windows.items() if text is not None and pid in REGISTRY)
+        others: dict[str, Any] = {}
+        if any(text is not None for text, _ in windows.values()):  # only those paths are checked again
+            likely_run = run_check(release, volumes, requests, narrow or ["no_deadlock"], max_states, None, operator,
+                                   variant, processes, max_seconds, engine, symmetry, likely=True,
+                                   likelihood=False, recoveries=False)
+            others = {e["id"]: e for e in [*likely_run.report["properties"], *likely_run.report["incidents"]]}
+        for entry in [*report["properties"], *report["incidents"]]:
+            if entry["id"] in windows:
+                text, length = windows[entry["id"]]
+                entry["likelihood"] = likelihood_of(text, others.get(entry["id"]), length)
     seconds = time.perf_counter() - start
     return CheckResult(model, exploration, report, seconds, lassos, stuck, phases, partial)
 
@@ -208,11 +215,10 @@ def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis
                                                         "host_cleanup": found.host_cleanup}
 
 
-def add_likelihood(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],
-                   stuck: dict[str, tuple[Any, analysis.Stuck]], likely: dict[str, Any]) -> None:
-    """Each counterexample's likelihood: the narrow window its shortest path needs, if any, and the
-    shortest path of the likely model (`checker/likelihood.py`)."""
-    others = {e["id"]: e for e in [*likely["properties"], *likely["incidents"]]}
+def narrow_windows(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],
+                   stuck: dict[str, tuple[Any, analysis.Stuck]]) -> dict[str, tuple[str | None, int]]:
+    """Each counterexample's narrow window (None: it needs none) and length (`checker/likelihood.py`)."""
+    out = {}
     for entry in [*report["properties"], *report["incidents"]]:
         if entry["path"] is None or entry.get("kind") == "sometimes":
             continue
@@ -224,7 +230,8 @@ def add_likelihood(report: dict[str, Any], view: Any, lassos: dict[str, analysis
         else:
             path = view.path_states(stuck[pid][1].state if pid in stuck else view.found[pid])
             before, actions = path[:-1], [view.via[i] for i in path[1:]]
-        entry["likelihood"] = likelihood_of(window(view, before, actions), others.get(pid), len(actions))
+        out[pid] = (window(view, before, actions), len(actions))
+    return out
 
 
 def partial_summary(exploration: Any, phases: list[str], max_seconds: float | None,

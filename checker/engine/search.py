@@ -47,14 +47,19 @@ def first_occurrences(word: np.ndarray, extra: np.ndarray | None) -> tuple[np.nd
 
 def search(model: CompiledModel, properties: Sequence[Property] = (), max_states: int | None = None,
            deadline: Deadline | None = None, progress: Progress | None = None, symmetry: object | None = None,
-           tables: Tables | None = None, phase: str = SEARCHING) -> PackedExploration:
-    """Explore every reachable state (up to `max_states`, or until `deadline`), checking `properties`."""
+           tables: Tables | None = None, phase: str = SEARCHING,
+           initial_values: np.ndarray | None = None) -> PackedExploration:
+    """Explore every reachable state (up to `max_states`, or until `deadline`), checking `properties`,
+    from the model's initial states or from `initial_values` (slots x states: no tuples made)."""
     tables = tables or tables_for(model, packing_for(model))
     packing = tables.packing
     canonical = getattr(symmetry, "canonical", None)
     checks = LevelChecks(model.layout, properties)
     keys = KeySet()
-    word, extra = packing.pack_states(model.initials)
+    if initial_values is not None:
+        word, extra = packing.pack(initial_values)
+    else:
+        word, extra = packing.pack_states(model.initials)
     if canonical is not None:
         word, extra = canonical(word, extra)
     first, _ = first_occurrences(word, extra)
