@@ -23,25 +23,17 @@ def _meaning(pid: str) -> str:
 
 def _bullets(console: Console, items: list[str], mark: str = "-") -> None:
     """Items under a heading, each wrapped with a hanging indent (a recovery: `$` before each command)."""
-    if not items:
-        return
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
     for item in items:
         if mark == "$" and item.split(" ", 1)[0] in COMMANDS:
-            if grid.row_count:
-                console.print(grid, emoji=False)
-                grid = Table.grid(padding=(0, 1))
-                grid.add_column(no_wrap=True)
-                grid.add_column(overflow="fold")
             # Printed as is, unpadded: a shell must read the ` \` continuations.
             console.print(Text("  $ " + shell_lines(item, console.width - 4).replace("\n", "\n    ")),
                           soft_wrap=True, emoji=False)
             continue
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
         sign = mark if mark != "$" else ("" if item.startswith("#") else "-")
         grid.add_row(Text(f"  {sign}"), Text(item))
-    if grid.row_count:
         console.print(grid, emoji=False)
 
 

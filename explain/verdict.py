@@ -79,14 +79,13 @@ def _fake_exploration(model: CompiledModel, states: list[State]) -> Exploration:
     return Exploration(model, list(states), [-1] * len(states), [-1] * len(states), [0] * len(states), 0, True)
 
 
-def _bfs(model: CompiledModel, start: State, keep: Callable[[int], bool], goal: Callable[[View], bool],
-         limit: int) -> tuple[list[State], list[int]] | None:
-    """The cheapest path from `start` over kept actions to a state `goal` accepts, costed as
-    `checker/recovery.py` costs a recovery (commands typed and clean-ups by hand, disruption, steps)."""
+def _cheapest_path(model: CompiledModel, start: State, goal: Callable[[View], bool],
+                   limit: int) -> tuple[list[State], list[int]] | None:
+    """The cheapest path from `start` to a state `goal` accepts, costed as `checker/recovery.py`
+    costs a recovery (commands typed and clean-ups by hand, disruption, steps)."""
     view = model.layout.view
     costs = [cost(ca.action) for ca in model.actions]
-    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))
-                                         if keep(ai)],
+    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))],
                     lambda here: chores(view(here)) if goal(view(here)) else None, limit)
 
 
@@ -153,7 +152,7 @@ def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume:
     cleanup: list[str] = []
     failed = 0
     for i, (state, _, _) in enumerate(cands):
-        found = _bfs(model, state, lambda ai: True, target.check, MAX_RECOVERY_STATES)
+        found = _cheapest_path(model, state, target.check, MAX_RECOVERY_STATES)
         if found is None:
             failed += 1
             continue

@@ -24,20 +24,12 @@ Progress = Callable[[int, int, int], None]
 PROGRESS_EVERY = 2048
 
 
-@dataclass
-class Exploration:
-    """What a search found: every state, its parent and the action that reached it
-    (`via` is -1 for the initial states)."""
+class ParentLinks:
+    """Paths read off parent links (`parent[i]`, and `via[i]`: the action into state i, -1 at an
+    initial state): what every exploration and the unfolded real paths share."""
 
-    model: CompiledModel
-    states: list[State]
-    parent: list[int]
-    via: list[int]
-    depth: list[int]
-    transitions: int
-    complete: bool
-    found: dict[str, int] = field(default_factory=dict)
-    """property id -> first state (by discovery) that violates it, or for `sometimes`, witnesses it."""
+    parent: Sequence[int]
+    via: Sequence[int]
 
     def path(self, state_id: int) -> list[int]:
         """Action indices from an initial state to `state_id`."""
@@ -50,6 +42,22 @@ class Exploration:
             state_id = self.parent[state_id]
             ids.append(state_id)
         return ids[::-1]
+
+
+@dataclass
+class Exploration(ParentLinks):
+    """What a search found: every state, its parent and the action that reached it
+    (`via` is -1 for the initial states)."""
+
+    model: CompiledModel
+    states: list[State]
+    parent: list[int]
+    via: list[int]
+    depth: list[int]
+    transitions: int
+    complete: bool
+    found: dict[str, int] = field(default_factory=dict)
+    """property id -> first state (by discovery) that violates it, or for `sometimes`, witnesses it."""
 
 
 def explore(model: CompiledModel, properties: Sequence[Property], max_states: int | None = None,

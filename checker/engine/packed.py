@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.checker.engine.explore import ParentLinks
 from detachcheck.checker.engine.frontier import Tables
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.pack import Packing
@@ -90,7 +91,7 @@ class PackedStates(Sequence[State]):
 
 
 @dataclass
-class PackedExploration:
+class PackedExploration(ParentLinks):
     """What a frontier search found; the same reading interface as `Exploration`."""
 
     model: CompiledModel
@@ -134,18 +135,6 @@ class PackedExploration:
     @property
     def packing(self) -> Packing:
         return self.tables.packing
-
-    def path(self, state_id: int) -> list[int]:
-        """Action indices from an initial state to `state_id`."""
-        return [self.via[i] for i in self.path_states(state_id)[1:]]
-
-    def path_states(self, state_id: int) -> list[int]:
-        """State ids from an initial state to `state_id`, both included."""
-        ids = [state_id]
-        while self.via[state_id] >= 0:
-            state_id = self.parent[state_id]
-            ids.append(state_id)
-        return ids[::-1]
 
     def ids_of(self, word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
         """State id of each packed key, -1 where not explored."""

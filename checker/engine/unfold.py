@@ -21,6 +21,7 @@ import numpy as np
 
 from detachcheck.checker.engine.analysis import Lasso
 from detachcheck.checker.engine.compile import State
+from detachcheck.checker.engine.explore import ParentLinks
 from detachcheck.checker.engine.packed import PackedExploration
 from detachcheck.checker.engine.symmetry import Symmetry
 
@@ -57,7 +58,7 @@ class _Depths(Sequence[int]):
         return iter(self.reduced)
 
 
-class RealPaths:
+class RealPaths(ParentLinks):
     """Real paths to the states a reduced search found, readable like an `Exploration`."""
 
     def __init__(self, reduced: PackedExploration, symmetry: Symmetry) -> None:
@@ -78,16 +79,6 @@ class RealPaths:
     def taken(self) -> set[tuple[int, tuple[int, ...]]]:
         """What the reduced search's states enable (coverage reads it: the same up to renaming)."""
         return self.reduced.taken()
-
-    def path(self, state_id: int) -> list[int]:
-        return [self.via[i] for i in self.path_states(state_id)[1:]]
-
-    def path_states(self, state_id: int) -> list[int]:
-        ids = [state_id]
-        while self.via[state_id] >= 0:
-            state_id = self.parent[state_id]
-            ids.append(state_id)
-        return ids[::-1]
 
     def _add(self, state: State, parent: int, action: int, index: bool = True) -> int:
         """The id of a real state: on a shortest path (`index`, shared between paths), or off one."""
