@@ -20,13 +20,17 @@ from typing import Any
 import numpy as np
 
 from detachcheck.checker.engine import analysis
-from detachcheck.checker.engine.compile import CompiledAction, CompiledModel, compile_system, dispatch_tables
+from detachcheck.checker.engine.analysis import Stuck
+from detachcheck.checker.engine.compile import CompiledAction, CompiledModel, State, compile_system, dispatch_tables
 from detachcheck.checker.engine.explore import explore
-from detachcheck.checker.engine.frontier import tables_for
+from detachcheck.checker.engine.frontier import Tables, tables_for
+from detachcheck.checker.engine.graph import find_unrecoverable
 from detachcheck.checker.engine.pack import packing_for
 from detachcheck.checker.engine.progress import RECOVERABILITY, Deadline, Progress
+from detachcheck.checker.engine.reaching import goal_search
+from detachcheck.checker.engine.readsets import Memo
 from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import symmetry_for
+from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
 from detachcheck.fsm.bdm import DESTROYED
 from detachcheck.fsm.connection import CONNECTED
 from detachcheck.fsm.export import MAPPED
@@ -79,8 +83,8 @@ def relied_on(action: Action) -> bool:
 @dataclass
 class RecoveryModel:
     """The operator's model of a scenario (operator actions and instance operations on), searched,
-    its graph kept to the steps a recovery may rely on, and where each state of the checked
-    search lies in it (`starts[i]`: the id of the checked search's state i)."""
+    its graph kept to the steps a recovery may rely on, and where each state it started from lies in
+    it (`starts[i]`: the id of start i)."""
 
     exploration: Any
     graph: Any
@@ -113,30 +117,63 @@ def relied_model(model: CompiledModel) -> CompiledModel:
     return replace(model, actions=actions, dispatch=dispatch_tables(model.system, actions))
 
 
-def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
-                   engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
-                   deadline: Deadline | None = None, progress: Progress | None = None) -> RecoveryModel | None:
-    """What recovery can reach from `checked`'s states: the operator's model of the scenario
-    (operator actions and instance operations on) cut to the steps a recovery may rely on, one
-    command at a time, and searched from every state `checked` reached (None if that search is cut
-    short). Faults, crashes and the guest never move it, so it stays close to the checked search."""
+def relied_search(checked: Any, release: Release, likely: bool, symmetry: bool) -> tuple[
+        CompiledModel, Tables, Symmetry | None]:
+    """The relied-on model of `checked`'s scenario (starting nowhere: the caller gives the starts),
+    its tables, packed as the full operator's model, and that model's own symmetry."""
     system = checked.model.system
     full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+    model = replace(relied_model(full), initials=())
+    tables = tables_for(model, packing_for(full))
+    return model, tables, symmetry_for(full, tables.packing) if symmetry else None
+
+
+def checked_values(checked: Any) -> np.ndarray:
+    """Every state of a frontier search, column-wise (slots x states)."""
+    n = len(checked.states)
+    return np.concatenate([checked.states.values(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)], axis=1)
+
+
+def unrecoverable(checked: Any, release: Release, likely: bool, target: Property,
+                  score: Callable[[View], int] | None = None, symmetry: bool = True, max_states: int | None = None,
+                  deadline: Deadline | None = None, progress: Progress | None = None) -> tuple[bool, Stuck | None]:
+    """(settled, the first state of `checked` from which no relied-on path reaches `target`, by its id
+    there). The relied-on model is searched from every checked state until each is known to reach
+    `target` or has had its whole closure explored (`engine/reaching.py`); not settled if cut short."""
+    model, tables, sym = relied_search(checked, release, likely, symmetry)
+    ops, graph, starts = goal_search(model, tables, checked_values(checked), Memo(model.layout, target.check), sym,
+                                     max_states, deadline, progress, RECOVERABILITY)
+    if not ops.complete:
+        return False, None
+    return True, find_unrecoverable(ops, graph, target, score, starts)
+
+
+def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
+                   engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
+                   deadline: Deadline | None = None, progress: Progress | None = None,
+                   target: Property | None = None, starts: list[State] | None = None) -> RecoveryModel | None:
+    """What recovery can reach from `starts` (default: every state `checked` reached): the operator's
+    model of the scenario (operator actions and instance operations on) cut to the steps a recovery
+    may rely on, one command at a time (None if that search is cut short). Faults, crashes and the
+    guest never move it, so it stays close to the checked search.
+
+    With `target`, the search ends at the states that are done: `target` holds and nothing is left to
+    clean up by hand. That changes no cheapest recovery: every step costs, so none goes on past a
+    done state."""
     if engine != "frontier":
-        model = replace(relied_model(full), initials=tuple(checked.states))
+        system = checked.model.system
+        full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+        model = replace(relied_model(full), initials=tuple(checked.states if starts is None else starts))
         ops = explore(model, [], max_states=max_states)
         if not ops.complete:
             return None
         index = {st: i for i, st in enumerate(ops.states)}
-        return RecoveryModel(ops, analysis.build_graph(ops), [index[st] for st in checked.states],
-                             index.__getitem__)
-    model = replace(relied_model(full), initials=())  # it starts from every checked state, unpacked
-    n = len(checked.states)
-    values = np.concatenate([checked.states.values(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)], axis=1)
-    tables = tables_for(model, packing_for(full))
-    sym = symmetry_for(full, tables.packing) if symmetry else None  # the full model's own symmetry
+        return RecoveryModel(ops, analysis.build_graph(ops), [index[st] for st in model.initials], index.__getitem__)
+    model, tables, sym = relied_search(checked, release, likely, symmetry)
+    values = checked_values(checked) if starts is None else np.array(starts, dtype=np.int64).T
+    stop = None if target is None else Memo(model.layout, lambda s: target.check(s) and not chores(s))
     ops = search(model, [], max_states=max_states, deadline=deadline, progress=progress, symmetry=sym,
-                 tables=tables, phase=RECOVERABILITY, initial_values=values)
+                 tables=tables, phase=RECOVERABILITY, initial_values=values, edges=True, stop=stop)
     if not ops.complete:
         return None
     packing = ops.tables.packing
@@ -146,11 +183,12 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
         if sym is not None:
             word, extra = sym.canonical(word, extra)
         found = ops.ids_of(word, extra)
-        assert (found >= 0).all(), "a checked state is missing from the recovery model"
+        assert (found >= 0).all(), "a start is missing from the recovery model"
         return found
 
-    starts = np.concatenate([ids(values[:, a:a + CHUNK]) for a in range(0, n, CHUNK)])
-    return RecoveryModel(ops, ops.graph(), starts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]),
+    n = values.shape[1]
+    firsts = np.concatenate([ids(values[:, a:a + CHUNK]) for a in range(0, n, CHUNK)]) if n else np.zeros(0, int)
+    return RecoveryModel(ops, ops.graph(), firsts, lambda state: int(ids(np.array(state, dtype=np.int64)[:, None])[0]),
                          sym)
 
 

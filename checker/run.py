@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,7 +30,7 @@ from detachcheck.checker.engine.unfold import RealPaths, full_count
 from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
 from detachcheck.checker.outputs.report import build_report
-from detachcheck.checker.recovery import RecoveryModel, recovery_model, shortest_recovery
+from detachcheck.checker.recovery import RecoveryModel, recovery_model, shortest_recovery, unrecoverable
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
 from detachcheck.fsm.view import View
@@ -106,7 +107,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         tables = tables_for(model, packing_for(model))
         sym = symmetry_for(model, tables.packing) if symmetry else None
         exploration: Any = search(model, props + queries, max_states=max_states, deadline=deadline,
-                                  progress=progress, symmetry=sym, tables=tables)
+                                  progress=progress, symmetry=sym, tables=tables, edges=True)
     else:
         exploration = explore(model, props + queries, max_states=max_states, progress=_legacy(progress, SEARCHING))
     phases = [SEARCHING]
@@ -133,7 +134,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             if live:
                 live_sym = symmetry_for(model, tables.packing, requests=False)
                 live_ex = search(model, [], deadline=deadline, progress=progress, symmetry=live_sym, tables=tables,
-                                 phase=LIVENESS_PHASE)
+                                 phase=LIVENESS_PHASE, edges=True)
         if live_ex.complete:
             phases.append(LIVENESS_PHASE)
             found_graph = None
@@ -150,19 +151,24 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             unsettled.update(p.id for p in live)
     elif live:
         unsettled.update(p.id for p in live)
-    ops: RecoveryModel | None = None
-    if (recover or recoveries) and exploration.complete and not deadline.expired():
+    if recover and exploration.complete and not deadline.expired():
         status(RECOVERABILITY, exploration)
         phases.append(RECOVERABILITY)
-        ops = recovery_model(exploration, rel, operator, processes, likely, engine=engine, symmetry=symmetry,
-                             max_states=max_states, deadline=deadline, progress=progress)
     for p in recover:
-        if ops is None:
-            unsettled.add(p.id)  # no search, or its own search was cut short: no verdict
+        if not exploration.complete or deadline.expired():
+            unsettled.add(p.id)
             continue
-        finder = graph.find_unrecoverable if frontier else analysis.find_unrecoverable
-        found = finder(ops.exploration, ops.graph, p, at_rest_failures, ops.starts)
-        if found is not None:  # found.state: a state of this search; unfolded into a real one
+        if frontier:
+            settled, found = unrecoverable(exploration, rel, likely, p, at_rest_failures, symmetry, max_states,
+                                           deadline, progress)
+        else:
+            ops = recovery_model(exploration, rel, operator, processes, likely, engine=engine, max_states=max_states)
+            settled = ops is not None
+            found = analysis.find_unrecoverable(ops.exploration, ops.graph, p, at_rest_failures, ops.starts) \
+                if ops is not None else None
+        if not settled:
+            unsettled.add(p.id)  # its search was cut short: no verdict
+        elif found is not None:  # found.state: a state of the checked search; unfolded into a real one
             stuck[p.id] = (view, replace(found, state=view.unfold(found.state)) if sym is not None else found)
     status(PROPERTIES, exploration)
     report = build_report(view, props, max_states, queries, lassos, stuck, unsettled)
@@ -174,8 +180,10 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     partial = not exploration.complete or deadline.expired()
     if partial:
         report["search"]["partial"] = partial_summary(exploration, phases, max_seconds, deadline.expired())
-    if ops is not None and recoveries:
-        add_recoveries(report, view, lassos, ops)
+    if recoveries and exploration.complete and not deadline.expired():
+        add_recoveries(report, view, lassos, lambda starts: recovery_model(
+            exploration, rel, operator, processes, likely, engine=engine, symmetry=symmetry, max_states=max_states,
+            deadline=deadline, target=REGISTRY["recoverable"], starts=starts))
     if likelihood and not likely and not partial:
         windows = narrow_windows(report, view, lassos, stuck)
         narrow = sorted(pid for pid, (text, _) in windows.items() if text is not None and pid in REGISTRY)
@@ -205,10 +213,16 @@ def _end_states(report: dict[str, Any], view: Any, lassos: dict[str, analysis.La
     return out
 
 
-def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso], ops: RecoveryModel) -> None:
-    """Each counterexample's shortest operator recovery, as commands (`checker/recovery.py`)."""
+def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],
+                   search: Callable[[list[tuple[int, ...]]], RecoveryModel | None]) -> None:
+    """Each counterexample's cheapest operator recovery, as commands (`checker/recovery.py`), over
+    the relied-on model `search` explores from the counterexamples' last states."""
     target = REGISTRY["recoverable"]
-    for entry, sid in _end_states(report, view, lassos):
+    ends = _end_states(report, view, lassos)
+    ops = search(sorted({view.states[sid] for _, sid in ends})) if ends else None
+    if ops is None:
+        return
+    for entry, sid in ends:
         real = view.states[sid]
         found = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(real), target, real, ops.symmetry)
         entry["recovery"] = None if found is None else {"commands": found.commands, "steps": len(found.actions),

@@ -127,7 +127,9 @@ class Stuck:
     state: int
     tried: list[str]  # every step:outcome enabled anywhere in its forward closure
     closure: int  # how many states can still be reached from it
-    best: tuple[int, ...]  # the reachable state closest to consistent (fewest at-rest violations)
+    best: tuple[int, ...]
+    """The reachable state closest to consistent: fewest at-rest violations, then fewest steps away,
+    then the smallest values (a choice that does not depend on how a search numbered its states)."""
 
 
 def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
@@ -155,15 +157,17 @@ def find_unrecoverable(exploration: Exploration, graph: Graph, target: Property,
     if place is None:
         return None
     stuck = order[place]
-    closure = {stuck}
+    distance = {stuck: 0}
     todo = deque([stuck])
     while todo:
-        for _, j in graph.succ[todo.popleft()]:
-            if j not in closure:
-                closure.add(j)
+        i = todo.popleft()
+        for _, j in graph.succ[i]:
+            if j not in distance:
+                distance[j] = distance[i] + 1
                 todo.append(j)
     actions = exploration.model.actions
     tried = sorted({f"{actions[ai].action.step.name}:{actions[ai].action.outcome.name}"
-                    for i in closure for ai, _ in graph.succ[i]})
-    best = min(closure, key=lambda i: (score(view(exploration.states[i])) if score else 0, i))
-    return Stuck(place, tried, len(closure), exploration.states[best])
+                    for i in distance for ai, _ in graph.succ[i]})
+    states = exploration.states
+    best = min(distance, key=lambda i: (score(view(states[i])) if score else 0, distance[i], tuple(states[i])))
+    return Stuck(place, tried, len(distance), states[best])

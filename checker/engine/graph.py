@@ -1,9 +1,10 @@
 """The explored graph as compressed sparse arrays, and the analyses on it.
 
-No edge is stored during the search. After it, `successor_graph` recomputes every explored
-state's successors with the frontier step (in chunks), maps each target to its id through the
-visited set's sorted keys, and builds CSR arrays: row = source, column = target, with the
-action of each edge alongside, each row in the explorer's order. Liveness (weakly fair lassos) and
+The graph is CSR arrays: row = source, column = target, with the action of each edge alongside,
+each row in the explorer's order. A search that needs it records it on the way
+(`search(..., edges=True)`, `edges.py`); otherwise `successor_graph` recomputes every explored
+state's successors with the frontier step (in chunks) and maps each target to its id through the
+visited set's sorted keys, to the very same arrays. Liveness (weakly fair lassos) and
 recoverability (reverse reachability) then run with `scipy.sparse.csgraph` and numpy, and give the
 same answers as `analysis.py`'s networkx versions; the one lasso reported is drawn by
 `analysis._fair_cycle` itself, on a networkx graph of the offending request's obligation region
@@ -18,10 +19,12 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 from detachcheck.checker.engine.analysis import Lasso, Stuck, _fair_cycle
+from detachcheck.checker.engine.compile import CompiledModel
 from detachcheck.checker.engine.frontier import successors
+from detachcheck.checker.engine.pack import Packing
 from detachcheck.checker.engine.packed import CHUNK, PackedExploration
 from detachcheck.checker.engine.progress import Deadline
 from detachcheck.checker.engine.readsets import Memo
@@ -64,10 +67,10 @@ class _Rows:
         return list(zip(g.actions[lo:hi].tolist(), g.targets[lo:hi].tolist(), strict=True))
 
 
-def fair_processes(exploration: PackedExploration) -> list[str | None]:
+def fair_processes(model: CompiledModel) -> list[str | None]:
     """Action index -> its fair process, as in `analysis.build_graph`."""
     process = []
-    for ca in exploration.model.actions:
+    for ca in model.actions:
         step = ca.action.step
         req = dict(ca.action.keys).get("req")
         fair = step.is_fair and not step.binds_volume  # nobody has to send a request at all
@@ -75,14 +78,9 @@ def fair_processes(exploration: PackedExploration) -> list[str | None]:
     return process
 
 
-def successor_graph(exploration: PackedExploration) -> ArrayGraph:
-    """Every explored state's successors among explored states (a partial search's others dropped)."""
-    model = exploration.model
-    tables = exploration.tables
-    states = exploration.states
-    canonical = getattr(exploration.symmetry, "canonical", None)
-    packing = tables.packing
-    fire_word = np.zeros(len(model.actions), dtype=np.uint64)  # the bits of the slots each action fires
+def fire_masks(model: CompiledModel, packing: Packing) -> tuple[np.ndarray, np.ndarray]:
+    """Per action, the bits of the packed key (word, extra) that hold the slots it fires."""
+    fire_word = np.zeros(len(model.actions), dtype=np.uint64)
     fire_extra = np.zeros(len(model.actions), dtype=np.uint32)
     for a, ca in enumerate(model.actions):
         for slot, _ in ca.action.fires:
@@ -91,6 +89,24 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
                 fire_extra[a] |= np.uint32(mask)
             else:
                 fire_word[a] |= np.uint64(mask)
+    return fire_word, fire_extra
+
+
+def fired_keys(masks: tuple[np.ndarray, np.ndarray], action: np.ndarray, word: np.ndarray,
+               extra: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (action, fired bits of its source's word, of its extra) of some edges (for coverage)."""
+    fw = word & masks[0][action]
+    fx = (extra & masks[1][action]) if extra is not None else np.zeros(len(fw), np.uint32)
+    return _distinct(action, fw, fx)
+
+
+def successor_graph(exploration: PackedExploration) -> ArrayGraph:
+    """Every explored state's successors among explored states (a partial search's others dropped)."""
+    model = exploration.model
+    tables = exploration.tables
+    states = exploration.states
+    canonical = getattr(exploration.symmetry, "canonical", None)
+    masks = fire_masks(model, tables.packing)
     fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     n = len(states)
     # The search counted exactly the edges between explored states: fill arrays of that size. (A search
@@ -110,10 +126,8 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
         extra = None if states.extra is None else states.extra[start:stop]
         succ = successors(tables, states.word[start:stop], extra, values)
         del values
-        fw = states.word[start + succ.source] & fire_word[succ.action]
-        fx = (extra[succ.source] & fire_extra[succ.action]) if extra is not None else np.zeros(len(fw), np.uint32)
-        fired.append(_distinct(succ.action, fw, fx))
-        del fw, fx
+        fired.append(fired_keys(masks, succ.action, states.word[start + succ.source],
+                                None if extra is None else extra[succ.source]))
         word, xtra = succ.word, succ.extra
         if by_requests:
             word, xtra, move = exploration.symmetry.request_moves(word, xtra)  # type: ignore[union-attr]
@@ -130,8 +144,17 @@ def successor_graph(exploration: PackedExploration) -> ArrayGraph:
         at += kept
     assert at == len(target), "the graph's edges differ from the search's transitions"
     np.cumsum(indptr, out=indptr)
+    return array_graph(model, tables.packing, target, action, indptr, moves, fired)
+
+
+def array_graph(model: CompiledModel, packing: Packing, target: np.ndarray, action: np.ndarray,
+                indptr: np.ndarray, moves: np.ndarray | None,
+                fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> ArrayGraph:
+    """The graph of CSR edges (`indptr` cumulative), with each action's fair process and what was
+    taken (from `fired_keys` of every part of the edges)."""
+    n = len(indptr) - 1
     matrix = csr_matrix((np.ones(len(target), dtype=np.int8), target, indptr), shape=(n, n))
-    process = fair_processes(exploration)
+    process = fair_processes(model)
     names = sorted({p for p in process if p is not None})
     bits = np.array([0 if p is None else 1 << names.index(p) for p in process],
                     dtype=np.uint32 if len(names) < 32 else np.uint64)
@@ -284,17 +307,16 @@ def find_unrecoverable(exploration: PackedExploration, graph: ArrayGraph, target
         return None
     place = int(places[0])
     stuck = int(order[place])
-    closure = np.sort(breadth_first_order(graph.matrix, stuck, directed=True, return_predecessors=False))
+    distance = shortest_path(graph.matrix, directed=True, unweighted=True, indices=stuck)
+    closure = np.flatnonzero(np.isfinite(distance))
     model = exploration.model
     lo, hi = graph.indptr[closure], graph.indptr[closure + 1]
     edge_actions = np.concatenate([graph.actions[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
     tried = sorted({f"{model.actions[a].action.step.name}:{model.actions[a].action.outcome.name}"
                     for a in np.unique(edge_actions).tolist()})
-    if score is None:
-        best = int(closure[0])
-    else:
-        scores = Memo(layout, score, int)(_values_of(exploration, closure))
-        best = int(closure[np.lexsort((closure, scores))[0]])
+    values = _values_of(exploration, closure)  # the choice of analysis.find_unrecoverable: score, steps, values
+    scores = Memo(layout, score, int)(values) if score is not None else np.zeros(len(closure), dtype=np.int64)
+    best = int(closure[np.lexsort((*values[::-1], distance[closure], scores))[0]])
     return Stuck(place, tried, len(closure), exploration.states[best])
 
 

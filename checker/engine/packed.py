@@ -110,6 +110,8 @@ class PackedExploration(ParentLinks):
     """Every state at this depth or less has been expanded."""
     symmetry: object | None = None
     """The `Symmetry` the search was reduced by (states are then canonical representatives)."""
+    cut: bool = False
+    """Some states were left unexpanded on purpose (`search(..., stop=)`): only a recorded graph is right."""
     _graph: object | None = None
     _taken: set[tuple[int, tuple[int, ...]]] | None = None
 
@@ -118,9 +120,15 @@ class PackedExploration(ParentLinks):
         from detachcheck.checker.engine.graph import successor_graph  # graph.py reads this module
 
         if self._graph is None:
+            assert not self.cut, "a search cut by `stop` has only the graph it recorded"
             self._graph = successor_graph(self)
             self._taken = self._graph.taken
         return self._graph  # type: ignore[return-value]
+
+    def keep_graph(self, graph: ArrayGraph) -> None:
+        """The graph recorded during the search (`search(..., edges=True)`)."""
+        self._graph = graph
+        self._taken = graph.taken
 
     def drop_graph(self) -> None:
         """Free the graph's arrays once the analyses are done (what coverage needs is kept)."""

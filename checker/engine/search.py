@@ -10,12 +10,13 @@ their canonical representatives before the visited check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from detachcheck.checker.engine.checks import LevelChecks
 from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.edges import Edges
 from detachcheck.checker.engine.frontier import Tables, discovery_order, successors, tables_for
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.pack import packing_for
@@ -48,13 +49,19 @@ def first_occurrences(word: np.ndarray, extra: np.ndarray | None) -> tuple[np.nd
 def search(model: CompiledModel, properties: Sequence[Property] = (), max_states: int | None = None,
            deadline: Deadline | None = None, progress: Progress | None = None, symmetry: object | None = None,
            tables: Tables | None = None, phase: str = SEARCHING,
-           initial_values: np.ndarray | None = None) -> PackedExploration:
+           initial_values: np.ndarray | None = None, edges: bool = False,
+           stop: Callable[[np.ndarray], np.ndarray] | None = None) -> PackedExploration:
     """Explore every reachable state (up to `max_states`, or until `deadline`), checking `properties`,
-    from the model's initial states or from `initial_values` (slots x states: no tuples made)."""
+    from the model's initial states or from `initial_values` (slots x states: no tuples made).
+
+    With `edges`, the explored graph is recorded on the way (`PackedExploration.graph()` then costs
+    nothing more); with `stop` (column-wise values -> bool per state), the states it holds for are
+    stored but not expanded: the search, and its graph, end there."""
     tables = tables or tables_for(model, packing_for(model))
     packing = tables.packing
     canonical = getattr(symmetry, "canonical", None)
     checks = LevelChecks(model.layout, properties)
+    recorder = Edges(model, tables, symmetry) if edges else None
     keys = KeySet()
     if initial_values is not None:
         word, extra = packing.pack(initial_values)
@@ -77,26 +84,42 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     level_start = 0
     expanded_depth = -1
     while len(word):
-        succ = successors(tables, word, extra, values, ordered=False)
-        checks.expanded(level_start, values, succ.enabled)
+        if stop is None:
+            succ = successors(tables, word, extra, values, ordered=False)
+            source, enabled = succ.source, succ.enabled
+        else:  # only the states `stop` leaves open are expanded (the others count as not dead)
+            active = np.flatnonzero(~stop(values))
+            succ = successors(tables, word[active], None if extra is None else extra[active], values[:, active],
+                              ordered=False)
+            source, enabled = active[succ.source].astype(np.int32), np.full(len(word), -1, dtype=np.int32)
+            enabled[active] = succ.enabled
+        checks.expanded(level_start, values, enabled)
         expanded_depth += 1
-        cw, cx = succ.word, succ.extra
-        if canonical is not None:
-            cw, cx = canonical(cw, cx)
-        seen = keys.find(cw, cx) >= 0
+        move = None
+        if recorder is not None:
+            cw, cx, move = recorder.canonical(succ.word, succ.extra)
+        elif canonical is not None:
+            cw, cx = canonical(succ.word, succ.extra)
+        else:
+            cw, cx = succ.word, succ.extra
+        target = keys.find(cw, cx)
+        seen = target >= 0
         unseen = np.flatnonzero(~seen)
-        unseen = unseen[discovery_order(tables, succ.source[unseen], succ.action[unseen])]  # only these need it
+        unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]  # only these need it
         first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
         allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
         if allowed < len(first):
             complete, stopped = False, "max-states"
         transitions += int(seen.sum()) + int((inverse < allowed).sum())
         new = unseen[first[:allowed]]
+        if recorder is not None:  # a new state's id is n + the rank of its first occurrence
+            target[unseen] = np.where(inverse < allowed, n + inverse, -1)
+            recorder.level(len(word), source, succ.action, target, move, word, extra)
         word, extra = cw[new], None if cx is None else cx[new]
         keys.add(word, extra, np.arange(n, n + allowed))
-        parents.append((level_start + succ.source[new]).astype(np.int32))
+        parents.append((level_start + source[new]).astype(np.int32))
         vias.append(succ.action[new].astype(np.int16))
-        del succ, cw, cx, seen, unseen, first, inverse
+        del succ, source, cw, cx, seen, unseen, first, inverse, target, move
         level_start, n = n, n + allowed
         if allowed:
             bounds.append(n)
@@ -116,7 +139,11 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
         by_id_word[keys.ids[b]] = words
         if by_id_extra is not None:
             by_id_extra[keys.ids[b]] = b
-    return PackedExploration(
+    found = PackedExploration(
         model, tables, keys, PackedStates(packing, by_id_word, by_id_extra),
         IntColumn(parent), IntColumn(via), LevelDepths(np.array(bounds)),
         transitions, complete, checks.found, stopped, expanded_depth, symmetry)
+    found.cut = stop is not None
+    if recorder is not None and stopped != "max-seconds":  # else its last level went unexpanded
+        found.keep_graph(recorder.graph())
+    return found

@@ -1,0 +1,73 @@
+"""The explored graph's edges, recorded during the search (no successor computed twice).
+
+Each expanded level hands over its successors with their target ids (the visited set's, or the
+ids the level's new states get); `Edges` keeps those between stored states, each source's row in
+discovery order, and builds the `graph.ArrayGraph` the analyses read once the search is done.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.frontier import Tables, discovery_order
+from detachcheck.checker.engine.graph import ArrayGraph, array_graph, fire_masks, fired_keys
+from detachcheck.checker.engine.packed import CHUNK
+
+
+class Edges:
+    """The edges of a search, a level at a time."""
+
+    def __init__(self, model: CompiledModel, tables: Tables, symmetry: object | None) -> None:
+        self.model = model
+        self.tables = tables
+        self.masks = fire_masks(model, tables.packing)
+        self.moving = symmetry is not None and bool(getattr(symmetry, "requests", False))
+        self.symmetry = symmetry
+        self.rows: list[np.ndarray] = []  # edges per state, level by level
+        self.targets: list[np.ndarray] = []
+        self.actions: list[np.ndarray] = []
+        self.moves: list[np.ndarray] = []
+        self.fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
+            np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Successors' canonical keys, and under request symmetry where each one's requests went
+        (`Symmetry.request_moves`, which the liveness analysis reads), in bounded chunks."""
+        sym = self.symmetry
+        if sym is None:
+            return word, extra, None
+        if not self.moving:
+            return (*sym.canonical(word, extra), None)  # type: ignore[attr-defined]
+        parts = [sym.request_moves(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])  # type: ignore
+                 for i in range(0, len(word), CHUNK)] or [sym.request_moves(word, extra)]  # type: ignore
+        return (np.concatenate([w for w, _, _ in parts]),
+                None if extra is None else np.concatenate([x for _, x, _ in parts]),  # type: ignore[misc]
+                np.concatenate([m for _, _, m in parts]))
+
+    def level(self, size: int, source: np.ndarray, action: np.ndarray, target: np.ndarray,
+              move: np.ndarray | None, word: np.ndarray, extra: np.ndarray | None) -> None:
+        """A level of `size` states expanded: each successor's source position in the level, action and
+        target id (-1: not stored), and the level's packed keys (`word`, `extra`) for coverage."""
+        order = discovery_order(self.tables, source, action)
+        keep = order[target[order] >= 0]
+        src, act = source[keep], action[keep]
+        self.rows.append(np.bincount(src, minlength=size).astype(np.int32))
+        self.targets.append(target[keep].astype(np.int32))
+        self.actions.append(act.astype(np.int16))
+        if move is not None:
+            self.moves.append(move[keep])
+        self.fired.append(fired_keys(self.masks, action, word[source], None if extra is None else extra[source]))
+
+    def graph(self) -> ArrayGraph:
+        """The recorded edges as the analyses' arrays (the per-level parts are released)."""
+        indptr = np.zeros(sum(len(r) for r in self.rows) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(self.rows) if self.rows else np.zeros(0, np.int32), out=indptr[1:])
+        self.rows = []
+        target = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int32)
+        self.targets = []
+        action = np.concatenate(self.actions) if self.actions else np.zeros(0, np.int16)
+        self.actions = []
+        moves = (np.concatenate(self.moves) if self.moves else np.zeros(0, np.uint8)) if self.moving else None
+        self.moves = []
+        return array_graph(self.model, self.tables.packing, target, action, indptr, moves, self.fired)
