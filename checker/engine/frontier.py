@@ -70,8 +70,10 @@ def _move(model: CompiledModel, packing: Packing, index: int, allowed: dict[int,
     return Move(index, word_xor, extra_xor, tuple(word_writes), tuple(extra_writes))
 
 
-def _row(model: CompiledModel, packing: Packing, key: int, value: int, row: tuple[int, ...]) -> tuple[Guard, ...]:
-    """A dispatch row's actions grouped by guard, for states whose dispatch slot holds `value`."""
+def _row(model: CompiledModel, packing: Packing, key: int, value: int, row: tuple[int, ...],
+         shared: dict[tuple[int, bytes], np.ndarray]) -> tuple[Guard, ...]:
+    """A dispatch row's actions grouped by guard, for states whose dispatch slot holds `value`
+    (equal check tables are one object, from `shared`, so a frontier step evaluates each once)."""
     guards: dict[tuple, list[Move]] = {}
     for i in row:
         checks = dict(model.actions[i].checks)
@@ -87,7 +89,8 @@ def _row(model: CompiledModel, packing: Packing, key: int, value: int, row: tupl
         for slot, ok in checks:
             table = np.zeros(packing.sizes[slot], dtype=bool)
             table[list(ok)] = True
-            tables.append((slot, table))
+            tables.append((slot, shared.setdefault((slot, table.tobytes()), table)))
+        tables.sort(key=lambda t: (t[1].mean(), t[0]))  # the check that lets fewest values through first
         out.append(Guard(tuple(tables), tuple(moves)))
     return tuple(out)
 
@@ -96,9 +99,10 @@ def tables_for(model: CompiledModel, packing: Packing) -> Tables:
     """Numpy tables for every action, in the model's dispatch grouping."""
     order: list[tuple[int, int]] = []
     groups = []
+    shared: dict[tuple[int, bytes], np.ndarray] = {}
     for g, (key, rows) in enumerate(model.dispatch):
         order += [(g, i) for i in sorted({i for row in rows for i in row})]
-        groups.append((key, tuple(_row(model, packing, key, v, row) for v, row in enumerate(rows))))
+        groups.append((key, tuple(_row(model, packing, key, v, row, shared) for v, row in enumerate(rows))))
     rank = np.zeros(len(model.actions), dtype=np.int64)
     for r, (_, i) in enumerate(sorted(order)):
         rank[i] = r
@@ -142,30 +146,31 @@ def successors(tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                     columns[slot] = values[slot][idx]
                 return columns[slot]
 
+            held: dict[int, np.ndarray] = {}  # a guard's first check, by its table: where it holds in the row
             for guard in guards:
-                pos = None
-                sel = idx
-                if guard.checks:
-                    mask = None
-                    for slot, ok in guard.checks:
-                        hit = ok[column(slot)]
-                        mask = hit if mask is None else mask & hit
-                    pos = np.flatnonzero(mask)
+                pos = None  # where the guard holds, among idx (None: everywhere)
+                for slot, ok in guard.checks:  # narrowing: each check only looks where the others held
+                    if pos is None:
+                        if id(ok) not in held:
+                            held[id(ok)] = np.flatnonzero(ok[column(slot)])
+                        pos = held[id(ok)]
+                    else:
+                        pos = pos[ok[values[slot][idx[pos]]]]
                     if not len(pos):
-                        continue
-                    sel = idx[pos]
+                        break
+                if pos is not None and not len(pos):
+                    continue
+                sel = idx if pos is None else idx[pos]
                 w = word[sel]
                 x = extra[sel] if extra is not None else None
                 for mv in guard.moves:
                     ww = w ^ np.uint64(mv.word_xor) if mv.word_xor else w
                     for slot, xor in mv.word_writes:
-                        c = column(slot)
-                        ww = ww ^ xor[c if pos is None else c[pos]]
+                        ww = ww ^ xor[column(slot) if pos is None else values[slot][sel]]
                     if x is not None:
                         xx = x ^ np.uint32(mv.extra_xor) if mv.extra_xor else x
                         for slot, xor in mv.extra_writes:
-                            c = column(slot)
-                            xx = xx ^ xor[c if pos is None else c[pos]]
+                            xx = xx ^ xor[column(slot) if pos is None else values[slot][sel]]
                         extras.append(xx)
                     sources.append(sel)
                     acts.append(np.full(len(sel), mv.index, dtype=np.int16))

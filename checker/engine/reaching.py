@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
 
 from detachcheck.checker.engine.compile import CompiledModel
 from detachcheck.checker.engine.frontier import Tables, successors
@@ -47,34 +45,72 @@ class Growing:
         return self.data[:self.size]
 
 
-class Edges:
-    """Edges as they are found (source, target, action), in any order of sources."""
+class Adjacency:
+    """The edges found so far, readable both ways without re-sorting them all at every level: each
+    expanded state's out-edges lie together (a state is expanded once), and the in-edges are kept
+    in a few runs sorted by target (merged as they accumulate)."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.target, self.action = Growing(np.int32), Growing(np.int16)
+        self.first, self.count = Growing(np.int64), Growing(np.int32)  # per state: where its out-edges lie
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (targets sorted, their sources)
+
+    def grow(self, states: int) -> None:
+        """Room for `states` more states, with no edges yet."""
+        self.first.extend(np.zeros(states, dtype=np.int64))
+        self.count.extend(np.zeros(states, dtype=np.int32))
 
     def add(self, source: np.ndarray, target: np.ndarray, action: np.ndarray) -> None:
-        self.parts.append((source.astype(np.int32), target.astype(np.int32), action.astype(np.int16)))
-        if len(self.parts) > 8:  # fewer, larger parts: concatenating for every reachability pass is cheaper
-            self.parts = [self.columns()]
+        """The out-edges of states expanded together (each state is expanded once)."""
+        order = np.argsort(source, kind="stable")
+        source, target = source[order], target[order]
+        rows, counts = np.unique(source, return_counts=True)
+        self.first.data[rows] = self.target.size + np.cumsum(counts) - counts
+        self.count.data[rows] = counts
+        self.target.extend(target)
+        self.action.extend(action[order])
+        by_target = np.argsort(target, kind="stable")
+        self.runs.append((target[by_target], source[by_target].astype(np.int32)))
+        if len(self.runs) > 6:
+            tgt, src = (np.concatenate(c) for c in zip(*self.runs, strict=True))
+            by_target = np.argsort(tgt, kind="stable")
+            self.runs = [(tgt[by_target], src[by_target])]
 
-    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self.parts:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int16)
-        return tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))  # type: ignore[return-value]
+    def successors(self, states: np.ndarray) -> np.ndarray:
+        counts = self.count.data[states]
+        at = np.repeat(self.first.data[states] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return self.target.data[at]
+
+    def predecessors(self, states: np.ndarray) -> np.ndarray:
+        """Sources of the edges into `states` (sorted)."""
+        parts = [np.zeros(0, np.int32)]
+        for tgt, src in self.runs:
+            lo, hi = np.searchsorted(tgt, states, "left"), np.searchsorted(tgt, states, "right")
+            counts = hi - lo
+            at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            parts.append(src[at])
+        return np.concatenate(parts)
+
+    def csr(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, targets, actions) with rows in id order."""
+        counts = self.count.view()[:n]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        at = np.repeat(self.first.view()[:n] - indptr[:-1], counts) + np.arange(int(indptr[-1]))
+        return indptr, self.target.data[at], self.action.data[at]
 
 
-def _reach(n: int, frm: np.ndarray, to: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """Which of the n states the edges frm -> to lead to from `sources` (a bool per state)."""
-    out = np.zeros(n, dtype=bool)
-    if not len(sources):
-        return out
-    hub = np.full(len(sources), n, dtype=np.int32)  # one extra node with an edge to every source
-    rows, cols = np.concatenate([frm, hub]), np.concatenate([to, sources.astype(np.int32)])
-    matrix = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
-    order = breadth_first_order(matrix, n, directed=True, return_predecessors=False)
-    out[order[order < n]] = True
-    return out
+def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Mark everything `step` leads to from `start`, stopping at what is already marked."""
+    slot = np.zeros(len(mark), dtype=np.int32)  # drops repeats without sorting: the last of each stays
+    x = start
+    while len(x):
+        x = x[~mark[x]]
+        places = np.arange(len(x), dtype=np.int32)
+        slot[x] = places
+        x = x[slot[x] == places]
+        mark[x] = True
+        x = step(x)
 
 
 def goal_search(model: CompiledModel, tables: Tables, values: np.ndarray, goal: Callable[[np.ndarray], np.ndarray],
@@ -101,7 +137,9 @@ def goal_search(model: CompiledModel, tables: Tables, values: np.ndarray, goal: 
     via.extend(np.full(n, -1))
     at_goal.extend(goal(packing.unpack(word, extra)))
     expanded.extend(np.zeros(n, dtype=bool))
-    edges = Edges()
+    adjacency = Adjacency()
+    adjacency.grow(n)
+    good = at_goal.view().copy()
     bounds = [0, n]
     transitions = 0
     complete, stopped = True, None
@@ -123,7 +161,8 @@ def goal_search(model: CompiledModel, tables: Tables, values: np.ndarray, goal: 
             complete, stopped = False, "max-states"
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
         kept = target >= 0
-        edges.add(source[kept], target[kept], succ.action[kept])
+        adjacency.grow(allowed)
+        adjacency.add(source[kept], target[kept], succ.action[kept])
         transitions += int(kept.sum())
         new = unseen[firsts[:allowed]]
         nw, nx = cw[new], None if cx is None else cx[new]
@@ -137,21 +176,24 @@ def goal_search(model: CompiledModel, tables: Tables, values: np.ndarray, goal: 
         n += allowed
         if allowed:
             bounds.append(n)
-        del succ, cw, cx, target, unseen, firsts, inverse, new, nw, nx, source, kept
-        frm, to, _ = edges.columns()
-        good = _reach(n, to, frm, np.flatnonzero(at_goal.view()))  # reverse: what reaches a goal state
-        needed = _reach(n, frm, to, np.flatnonzero(~good[:starts]))
+        # What reaches a goal state now: the new goal states, the states with an edge into a good one,
+        # and what reaches those; then what the starts still open lead to.
+        good = np.concatenate([good, np.zeros(allowed, dtype=bool)])
+        into_good = good[target[kept]]
+        new_goals = n - allowed + np.flatnonzero(at_goal.view()[n - allowed:])
+        seeds = np.concatenate([source[kept][into_good], new_goals])
+        _spread(seeds, good, adjacency.predecessors)
+        del succ, cw, cx, target, unseen, firsts, inverse, new, nw, nx, source, kept, into_good, new_goals, seeds
+        needed = np.zeros(n, dtype=bool)
+        _spread(np.flatnonzero(~good[:starts]), needed, adjacency.successors)
         todo = np.flatnonzero(needed & ~expanded.view())
         if progress is not None:
             progress(Status(phase, n, transitions, len(bounds) - 2, len(todo)))
         if len(todo) and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
-    frm, to, action = edges.columns()
-    order = np.argsort(frm, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(frm, minlength=n), out=indptr[1:])
-    graph = array_graph(model, packing, to[order], action[order], indptr, None, [])
+    indptr, to, action = adjacency.csr(n)
+    graph = array_graph(model, packing, to, action, indptr, None, [])
     states = PackedStates(packing, words.view().copy(), extras.view().copy() if packing.two_part else None)
     found = PackedExploration(model, tables, keys, states, IntColumn(parent.view().copy()),
                               IntColumn(via.view().copy()), LevelDepths(np.array(bounds)), transitions, complete,
