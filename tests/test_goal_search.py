@@ -1,0 +1,68 @@
+"""The searches that save work: the graph recorded during the search is the one recomputed after it,
+and the goal-directed recoverability search gives the verdict of the exhaustive one, storing less."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detachcheck.checker.engine import graph
+from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.frontier import tables_for
+from detachcheck.checker.engine.pack import packing_for
+from detachcheck.checker.engine.reaching import goal_search
+from detachcheck.checker.engine.readsets import Memo
+from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.symmetry import symmetry_for
+from detachcheck.checker.recovery import checked_values, recovery_model, relied_search
+from detachcheck.checker.run import at_rest_failures
+from detachcheck.fsm.releases import RELEASES
+from detachcheck.fsm.system import compose
+from detachcheck.properties.registry import REGISTRY
+
+TARGET = REGISTRY["recoverable"]
+
+
+@pytest.mark.parametrize(("release", "volumes", "requests", "reduce"), [
+    ("pike", 1, 2, None), ("queens", 2, 2, "all"), ("pike", 2, 2, "volumes"), ("master", 1, 3, "all")])
+def test_recorded_graph_is_the_recomputed_one(release, volumes, requests, reduce):
+    model = compile_system(compose(RELEASES[release], volumes, requests))
+    tables = tables_for(model, packing_for(model))
+    sym = None if reduce is None else symmetry_for(model, tables.packing, requests=reduce == "all")
+    recorded = search(model, [], symmetry=sym, tables=tables, edges=True).graph()
+    plain = search(model, [], symmetry=sym, tables=tables)
+    again = graph.successor_graph(plain)
+    for part in ("targets", "actions", "indptr"):
+        assert np.array_equal(getattr(recorded, part), getattr(again, part))
+    assert recorded.taken == again.taken
+    assert (recorded.moves is None) == (again.moves is None)
+    if recorded.moves is not None:
+        assert np.array_equal(recorded.moves, again.moves)
+
+
+def exhaustive_and_goal_directed(release: str, volumes: int, requests: int):
+    model = compile_system(compose(RELEASES[release], volumes, requests))
+    checked = search(model, [], symmetry=symmetry_for(model, tables_for(model, packing_for(model)).packing))
+    full = recovery_model(checked, RELEASES[release], False, True, False)  # every state's whole closure
+    exhaustive = graph.find_unrecoverable(full.exploration, full.graph, TARGET, at_rest_failures, full.starts)
+    relied, tables, sym = relied_search(checked, RELEASES[release], False, True)
+    ops, arrays, starts = goal_search(relied, tables, checked_values(checked), Memo(relied.layout, TARGET.check), sym)
+    assert ops.complete
+    directed = graph.find_unrecoverable(ops, arrays, TARGET, at_rest_failures, starts)
+    return exhaustive, directed, len(full.exploration.states), len(ops.states)
+
+
+@pytest.mark.parametrize(("release", "volumes", "requests", "stuck"), [
+    ("pike", 1, 3, False), ("queens", 1, 3, True), ("wallaby", 1, 2, True), ("master", 2, 2, False)])
+def test_goal_directed_recoverability_gives_the_exhaustive_verdict(release, volumes, requests, stuck):
+    exhaustive, directed, all_states, stored = exhaustive_and_goal_directed(release, volumes, requests)
+    assert (exhaustive is not None) is stuck  # both verdicts occur among the cases
+    assert directed == exhaustive  # the same first stuck state, closure, steps tried and closest state
+    assert stored < all_states
+
+
+def test_goal_directed_search_expands_a_stuck_start_s_whole_closure():
+    """A stuck start's closure is explored to the end: its size is the exhaustive search's."""
+    exhaustive, directed, _, _ = exhaustive_and_goal_directed("queens", 1, 2)
+    assert exhaustive is not None and directed is not None
+    assert directed.closure == exhaustive.closure > 1
