@@ -25,7 +25,7 @@ from detachcheck.checker.engine.compile import CompiledAction, CompiledModel, St
 from detachcheck.checker.engine.explore import explore
 from detachcheck.checker.engine.frontier import Tables, tables_for
 from detachcheck.checker.engine.graph import find_unrecoverable
-from detachcheck.checker.engine.pack import packing_for
+from detachcheck.checker.engine.pack import Packing, packing_for
 from detachcheck.checker.engine.progress import RECOVERABILITY, Deadline, Progress
 from detachcheck.checker.engine.reaching import goal_search
 from detachcheck.checker.engine.readsets import Memo
@@ -134,6 +134,16 @@ def checked_values(checked: Any) -> np.ndarray:
     return np.concatenate([checked.states.values(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)], axis=1)
 
 
+def checked_keys(checked: Any, packing: Packing) -> tuple[np.ndarray, np.ndarray | None]:
+    """Every state of a frontier search, packed as `packing` packs (its own keys if it packs alike)."""
+    states = checked.states
+    if states.packing == packing:
+        return states.word, states.extra
+    parts = [packing.pack(states.values(a, a + CHUNK)) for a in range(0, len(states), CHUNK)]
+    return (np.concatenate([w for w, _ in parts]),
+            None if not packing.two_part else np.concatenate([x for _, x in parts]))  # type: ignore[misc]
+
+
 def unrecoverable(checked: Any, release: Release, likely: bool, target: Property,
                   score: Callable[[View], int] | None = None, symmetry: bool = True, max_states: int | None = None,
                   deadline: Deadline | None = None, progress: Progress | None = None) -> tuple[bool, Stuck | None]:
@@ -141,8 +151,9 @@ def unrecoverable(checked: Any, release: Release, likely: bool, target: Property
     there). The relied-on model is searched from every checked state until each is known to reach
     `target` or has had its whole closure explored (`engine/reaching.py`); not settled if cut short."""
     model, tables, sym = relied_search(checked, release, likely, symmetry)
-    ops, graph, starts = goal_search(model, tables, checked_values(checked), Memo(model.layout, target.check), sym,
-                                     max_states, deadline, progress, RECOVERABILITY)
+    ops, graph, starts = goal_search(model, tables, *checked_keys(checked, tables.packing),
+                                     Memo(model.layout, target.check), sym, max_states, deadline, progress,
+                                     RECOVERABILITY)
     if not ops.complete:
         return False, None
     return True, find_unrecoverable(ops, graph, target, score, starts)

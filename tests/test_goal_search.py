@@ -14,7 +14,7 @@ from detachcheck.checker.engine.reaching import goal_search
 from detachcheck.checker.engine.readsets import Memo
 from detachcheck.checker.engine.search import search
 from detachcheck.checker.engine.symmetry import symmetry_for
-from detachcheck.checker.recovery import checked_values, recovery_model, relied_search
+from detachcheck.checker.recovery import checked_keys, recovery_model, relied_search
 from detachcheck.checker.run import at_rest_failures
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
@@ -46,7 +46,8 @@ def exhaustive_and_goal_directed(release: str, volumes: int, requests: int):
     full = recovery_model(checked, RELEASES[release], False, True, False)  # every state's whole closure
     exhaustive = graph.find_unrecoverable(full.exploration, full.graph, TARGET, at_rest_failures, full.starts)
     relied, tables, sym = relied_search(checked, RELEASES[release], False, True)
-    ops, arrays, starts = goal_search(relied, tables, checked_values(checked), Memo(relied.layout, TARGET.check), sym)
+    ops, arrays, starts = goal_search(relied, tables, *checked_keys(checked, tables.packing),
+                                      Memo(relied.layout, TARGET.check), sym)
     assert ops.complete
     directed = graph.find_unrecoverable(ops, arrays, TARGET, at_rest_failures, starts)
     return exhaustive, directed, len(full.exploration.states), len(ops.states)

@@ -29,7 +29,7 @@ def _split(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, sb[starts], np.r_[starts, len(sb)]
 
 
-class KeySet:
+class SortedKeys:
     """Sorted words and ids per bucket."""
 
     def __init__(self) -> None:
@@ -37,9 +37,11 @@ class KeySet:
         self.ids: dict[int, np.ndarray] = {}
         self.size = 0
 
-    def find(self, word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
-        """The id of each key, -1 where absent."""
-        out = np.full(len(word), -1, dtype=np.int64)
+    def find(self, word: np.ndarray, extra: np.ndarray | None, out: np.ndarray | None = None) -> np.ndarray:
+        """The id of each key, -1 where absent (or left as it is in `out`)."""
+        out = np.full(len(word), -1, dtype=np.int64) if out is None else out
+        if not self.size:
+            return out
         order, buckets, bounds = _split(bucket_of(word, extra))
         for k, b in enumerate(buckets.tolist()):
             words = self.words.get(b)
@@ -70,5 +72,51 @@ class KeySet:
             self.ids[b] = np.insert(self.ids[b], at, i)
         self.size += len(word)
 
+    def merge(self, other: SortedKeys) -> None:
+        """Take every key of `other` (absent here), emptying it bucket by bucket."""
+        for b in sorted(other.words):
+            w, i = other.words.pop(b), other.ids.pop(b)
+            old = self.words.get(b)
+            if old is None:
+                self.words[b], self.ids[b] = w, i
+                continue
+            at = np.searchsorted(old, w)
+            self.words[b] = np.insert(old, at, w)
+            self.ids[b] = np.insert(self.ids[b], at, i)
+        self.size += other.size
+        other.size = 0
+
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.words.values()) + sum(a.nbytes for a in self.ids.values())
+
+
+class KeySet(SortedKeys):
+    """The visited set: the settled keys, and the keys added lately in a small set of their own,
+    merged in once it holds an eighth as many (so adding a few keys never copies every bucket)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recent = SortedKeys()
+
+    def find(self, word: np.ndarray, extra: np.ndarray | None, out: np.ndarray | None = None) -> np.ndarray:
+        out = super().find(word, extra, out)
+        if self.recent.size:
+            missing = np.flatnonzero(out < 0)
+            if len(missing):
+                out[missing] = self.recent.find(word[missing], None if extra is None else extra[missing])
+        return out
+
+    def add(self, word: np.ndarray, extra: np.ndarray | None, ids: np.ndarray) -> None:
+        self.recent.add(word, extra, ids)
+        if self.recent.size > max(1 << 16, self.size // 8):
+            self.settle()
+
+    def settle(self) -> None:
+        """Merge the recent keys in: `words` and `ids` then hold every key."""
+        self.merge(self.recent)
+
+    def __len__(self) -> int:
+        return self.size + self.recent.size
+
+    def nbytes(self) -> int:
+        return super().nbytes() + self.recent.nbytes()

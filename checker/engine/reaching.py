@@ -22,11 +22,11 @@ from detachcheck.checker.engine.graph import ArrayGraph, array_graph
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
 from detachcheck.checker.engine.progress import Deadline, Progress, Status
-from detachcheck.checker.engine.search import first_occurrences
+from detachcheck.checker.engine.search import chunk_size, first_occurrences
 
 
 class Growing:
-    """A numpy column appended to level by level and read anywhere (capacity doubles)."""
+    """A numpy column appended to level by level and read anywhere (capacity grows by half)."""
 
     def __init__(self, dtype: type) -> None:
         self.data = np.zeros(1 << 16, dtype=dtype)
@@ -35,7 +35,7 @@ class Growing:
     def extend(self, values: np.ndarray) -> None:
         need = self.size + len(values)
         if need > len(self.data):
-            grown = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            grown = np.zeros(max(need, len(self.data) * 3 // 2), dtype=self.data.dtype)
             grown[:self.size] = self.data[:self.size]
             self.data = grown
         self.data[self.size:need] = values
@@ -71,10 +71,11 @@ class Adjacency:
         self.action.extend(action[order])
         by_target = np.argsort(target, kind="stable")
         self.runs.append((target[by_target], source[by_target].astype(np.int32)))
-        if len(self.runs) > 6:
-            tgt, src = (np.concatenate(c) for c in zip(*self.runs, strict=True))
+        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):  # runs of halving sizes
+            (t1, s1), (t2, s2) = self.runs.pop(), self.runs.pop()
+            tgt, src = np.concatenate([t2, t1]), np.concatenate([s2, s1])
             by_target = np.argsort(tgt, kind="stable")
-            self.runs = [(tgt[by_target], src[by_target])]
+            self.runs.append((tgt[by_target], src[by_target]))
 
     def successors(self, states: np.ndarray) -> np.ndarray:
         counts = self.count.data[states]
@@ -113,90 +114,138 @@ def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np
         x = step(x)
 
 
-def goal_search(model: CompiledModel, tables: Tables, values: np.ndarray, goal: Callable[[np.ndarray], np.ndarray],
-                symmetry: object | None = None, max_states: int | None = None, deadline: Deadline | None = None,
-                progress: Progress | None = None, phase: str = "") -> tuple[PackedExploration, ArrayGraph, np.ndarray]:
-    """Search from the starts `values` (slots x states) until each start is known to reach a state
-    `goal` holds for (column-wise values -> bool), or its whole closure is explored. Returns the
-    search (its graph holds the edges of every expanded state), and each start's id in it."""
-    packing = tables.packing
-    canonical = getattr(symmetry, "canonical", None)
-    word, extra = packing.pack(values)
-    if canonical is not None:
-        word, extra = canonical(word, extra)
-    first, start_of = first_occurrences(word, extra)
-    word, extra = word[first], None if extra is None else extra[first]
-    n = starts = len(word)
-    keys = KeySet()
-    keys.add(word, extra, np.arange(n))
-    words, extras = Growing(np.uint64), Growing(np.uint32)
-    parent, via, at_goal, expanded = Growing(np.int32), Growing(np.int16), Growing(np.bool_), Growing(np.bool_)
-    words.extend(word)
-    extras.extend(extra if extra is not None else np.zeros(n, np.uint32))
-    parent.extend(np.arange(n))
-    via.extend(np.full(n, -1))
-    at_goal.extend(goal(packing.unpack(word, extra)))
-    expanded.extend(np.zeros(n, dtype=bool))
-    adjacency = Adjacency()
-    adjacency.grow(n)
-    good = at_goal.view().copy()
-    bounds = [0, n]
-    transitions = 0
-    complete, stopped = True, None
-    todo = np.flatnonzero(~at_goal.view())
-    while len(todo):
-        word = words.data[todo]
-        extra = extras.data[todo] if packing.two_part else None
-        succ = successors(tables, word, extra, ordered=False)
-        expanded.data[todo] = True
-        source = todo[succ.source]
+
+
+GOAL_CHUNK = 1 << 18
+"""States the goal is evaluated on at once."""
+
+
+class GoalSearch:
+    """The search's state: the states found (packed, with parent and action), which are goal states,
+    expanded, good; the visited set; the edges."""
+
+    def __init__(self, model: CompiledModel, tables: Tables, goal: Callable[[np.ndarray], np.ndarray],
+                 symmetry: object | None, max_states: int | None) -> None:
+        self.model, self.tables, self.goal, self.symmetry = model, tables, goal, symmetry
+        self.canonical = getattr(symmetry, "canonical", None)
+        self.max_states = max_states
+        self.keys = KeySet()
+        self.words, self.extras = Growing(np.uint64), Growing(np.uint32)
+        self.parent, self.via = Growing(np.int32), Growing(np.int16)
+        self.at_goal, self.expanded, self.good = Growing(np.bool_), Growing(np.bool_), Growing(np.bool_)
+        self.adjacency = Adjacency()
+        self.bounds = [0]
+        self.transitions = 0
+        self.cut = False  # --max-states left some state out
+
+    @property
+    def n(self) -> int:
+        return self.words.size
+
+    def store(self, word: np.ndarray, extra: np.ndarray | None, parent: np.ndarray, via: np.ndarray) -> None:
+        """New states (distinct, absent so far), numbered from `n` on."""
+        n, m = self.n, len(word)
+        self.keys.add(word, extra, np.arange(n, n + m))
+        self.words.extend(word)
+        self.extras.extend(extra if extra is not None else np.zeros(m, np.uint32))
+        self.parent.extend(parent)
+        self.via.extend(via)
+        self.at_goal.extend(np.zeros(m, dtype=bool))  # both set by `settle`
+        self.good.extend(np.zeros(m, dtype=bool))
+        self.expanded.extend(np.zeros(m, dtype=bool))
+        self.adjacency.grow(m)
+
+    def expand(self, ids: np.ndarray) -> np.ndarray:
+        """Expand states `ids` (not expanded yet); the ids of those with an edge into a good state."""
+        word = self.words.data[ids]
+        extra = self.extras.data[ids] if self.tables.packing.two_part else None
+        succ = successors(self.tables, word, extra, ordered=False)
+        self.expanded.data[ids] = True
+        source = ids[succ.source]
         cw, cx = succ.word, succ.extra
-        if canonical is not None:
-            cw, cx = canonical(cw, cx)
-        target = keys.find(cw, cx)
+        if self.canonical is not None:
+            cw, cx = self.canonical(cw, cx)
+        target = self.keys.find(cw, cx)
         unseen = np.flatnonzero(target < 0)
         firsts, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
-        allowed = len(firsts) if max_states is None else max(0, min(len(firsts), max_states - n))
-        if allowed < len(firsts):
-            complete, stopped = False, "max-states"
+        n = self.n
+        allowed = len(firsts) if self.max_states is None else max(0, min(len(firsts), self.max_states - n))
+        self.cut |= allowed < len(firsts)
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
-        kept = target >= 0
-        adjacency.grow(allowed)
-        adjacency.add(source[kept], target[kept], succ.action[kept])
-        transitions += int(kept.sum())
+        kept = np.flatnonzero(target >= 0)
+        source, target, action = source[kept], target[kept], succ.action[kept]
         new = unseen[firsts[:allowed]]
-        nw, nx = cw[new], None if cx is None else cx[new]
-        keys.add(nw, nx, np.arange(n, n + allowed))
-        words.extend(nw)
-        extras.extend(nx if nx is not None else np.zeros(allowed, np.uint32))
-        parent.extend(source[new])
-        via.extend(succ.action[new])
-        at_goal.extend(goal(packing.unpack(nw, nx)))
-        expanded.extend(np.zeros(allowed, dtype=bool))
-        n += allowed
-        if allowed:
-            bounds.append(n)
-        # What reaches a goal state now: the new goal states, the states with an edge into a good one,
-        # and what reaches those; then what the starts still open lead to.
-        good = np.concatenate([good, np.zeros(allowed, dtype=bool)])
-        into_good = good[target[kept]]
-        new_goals = n - allowed + np.flatnonzero(at_goal.view()[n - allowed:])
-        seeds = np.concatenate([source[kept][into_good], new_goals])
-        _spread(seeds, good, adjacency.predecessors)
-        del succ, cw, cx, target, unseen, firsts, inverse, new, nw, nx, source, kept, into_good, new_goals, seeds
-        needed = np.zeros(n, dtype=bool)
-        _spread(np.flatnonzero(~good[:starts]), needed, adjacency.successors)
-        todo = np.flatnonzero(needed & ~expanded.view())
+        self.store(cw[new], None if cx is None else cx[new], source[np.searchsorted(kept, new)],
+                   succ.action[new])
+        self.adjacency.add(source, target, action)
+        self.transitions += len(kept)
+        return source[self.good.data[target]]
+
+    def settle(self, since: int, shown: list[np.ndarray]) -> None:
+        """Mark what reaches a goal state now: the goal states found from id `since` on, the states
+        `shown` to have an edge into a good one, and what reaches those."""
+        packing = self.tables.packing
+        for at in range(since, self.n, GOAL_CHUNK):  # large parts: a decision-tree walk costs per call
+            stop = min(self.n, at + GOAL_CHUNK)
+            extra = self.extras.data[at:stop] if packing.two_part else None
+            self.at_goal.data[at:stop] = self.goal(packing.unpack(self.words.data[at:stop], extra))
+        new_goals = since + np.flatnonzero(self.at_goal.data[since:self.n])
+        _spread(np.concatenate([*shown, new_goals]), self.good.data, self.adjacency.predecessors)
+
+    def open_states(self, starts: int) -> np.ndarray:
+        """The states still needed, not expanded yet: those a start not yet known good leads to."""
+        needed = np.zeros(self.n, dtype=bool)
+        _spread(np.flatnonzero(~self.good.data[:starts]), needed, self.adjacency.successors)
+        return np.flatnonzero(needed & ~self.expanded.view())
+
+    def exploration(self, complete: bool, stopped: str | None) -> tuple[PackedExploration, ArrayGraph]:
+        n, packing = self.n, self.tables.packing
+        indptr, to, action = self.adjacency.csr(n)
+        graph = array_graph(self.model, packing, to, action, indptr, None, [])
+        states = PackedStates(packing, self.words.view().copy(),
+                              self.extras.view().copy() if packing.two_part else None)
+        found = PackedExploration(self.model, self.tables, self.keys, states, IntColumn(self.parent.view().copy()),
+                                  IntColumn(self.via.view().copy()), LevelDepths(np.array(self.bounds)),
+                                  self.transitions, complete, {}, stopped, 0, self.symmetry, cut=True)
+        found.keep_graph(graph)
+        return found, graph
+
+
+def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: np.ndarray | None,
+                goal: Callable[[np.ndarray], np.ndarray], symmetry: object | None = None,
+                max_states: int | None = None, deadline: Deadline | None = None, progress: Progress | None = None,
+                phase: str = "") -> tuple[PackedExploration, ArrayGraph, np.ndarray]:
+    """Search from the starts (packed keys `word`, `extra`) until each start is known to reach a state
+    `goal` holds for (column-wise values -> bool), or its whole closure is explored. Returns the
+    search (its graph holds the edges of every expanded state), and each start's id in it."""
+    run = GoalSearch(model, tables, goal, symmetry, max_states)
+    if run.canonical is not None:
+        word, extra = run.canonical(word, extra)
+    first, start_of = first_occurrences(word, extra)
+    starts = len(first)
+    for at in range(0, starts, GOAL_CHUNK):
+        part = first[at:at + GOAL_CHUNK]
+        run.store(word[part], None if extra is None else extra[part], np.arange(at, at + len(part)),
+                  np.full(len(part), -1))
+    del word, extra, first
+    run.bounds.append(run.n)
+    run.settle(0, [])
+    complete, stopped = True, None
+    todo = np.flatnonzero(~run.good.view())  # the starts not at a goal
+    while len(todo):
+        before = run.n
+        step = chunk_size(run.n)
+        shown = [run.expand(todo[at:at + step]) for at in range(0, len(todo), step)]
+        if run.n > before:
+            run.bounds.append(run.n)
+        run.settle(before, shown)
+        todo = run.open_states(starts)
         if progress is not None:
-            progress(Status(phase, n, transitions, len(bounds) - 2, len(todo)))
+            progress(Status(phase, run.n, run.transitions, len(run.bounds) - 2, len(todo)))
         if len(todo) and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
-    indptr, to, action = adjacency.csr(n)
-    graph = array_graph(model, packing, to, action, indptr, None, [])
-    states = PackedStates(packing, words.view().copy(), extras.view().copy() if packing.two_part else None)
-    found = PackedExploration(model, tables, keys, states, IntColumn(parent.view().copy()),
-                              IntColumn(via.view().copy()), LevelDepths(np.array(bounds)), transitions, complete,
-                              {}, stopped, 0, symmetry, cut=True)
-    found.keep_graph(graph)
+    if run.cut:
+        complete, stopped = False, "max-states"
+    found, graph = run.exploration(complete, stopped)
     return found, graph, start_of

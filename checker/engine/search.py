@@ -11,6 +11,7 @@ their canonical representatives before the visited check.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,6 +47,79 @@ def first_occurrences(word: np.ndarray, extra: np.ndarray | None) -> tuple[np.nd
     return first[by_first], inverse
 
 
+FRONTIER_CHUNK = 1 << 14
+"""Frontier states expanded at once, at least: their successors' arrays are the search's only
+transients. Larger searches take larger chunks (`chunk_size`), so the transients stay a few bytes
+a stored state while the per-chunk work stays cheap."""
+
+
+def chunk_size(stored: int) -> int:
+    """States expanded at once when `stored` states are stored: a 32nd of them, at least FRONTIER_CHUNK."""
+    return max(FRONTIER_CHUNK, stored // 32)
+
+
+@dataclass
+class Chunk:
+    """Some consecutive states of the level being expanded: packed keys, and the id of the first."""
+
+    word: np.ndarray
+    extra: np.ndarray | None
+    first_id: int
+
+
+@dataclass
+class NewStates:
+    """What a chunk's expansion found: the states new to the search (up to `allowed` of `distinct`),
+    in discovery order, with the parent id and action of each."""
+
+    word: np.ndarray
+    extra: np.ndarray | None
+    parent: np.ndarray
+    via: np.ndarray
+    distinct: int
+    allowed: int
+
+
+def _expand(chunk: Chunk, tables: Tables, keys: KeySet, checks: LevelChecks, canonical: Callable | None,
+            recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None, n: int,
+            max_states: int | None) -> tuple[NewStates, int]:
+    """Expand a chunk: (its new states, the edges between stored states it has)."""
+    word, extra = chunk.word, chunk.extra
+    values = tables.packing.unpack(word, extra)
+    if stop is None:
+        succ = successors(tables, word, extra, values, ordered=False)
+        source, enabled = succ.source, succ.enabled
+    else:  # only the states `stop` leaves open are expanded (the others count as not dead)
+        active = np.flatnonzero(~stop(values))
+        succ = successors(tables, word[active], None if extra is None else extra[active], values[:, active],
+                          ordered=False)
+        source, enabled = active[succ.source].astype(np.int32), np.full(len(word), -1, dtype=np.int32)
+        enabled[active] = succ.enabled
+    checks.expanded(chunk.first_id, values, enabled)
+    del values
+    move = None
+    if recorder is not None:
+        cw, cx, move = recorder.canonical(succ.word, succ.extra)
+    elif canonical is not None:
+        cw, cx = canonical(succ.word, succ.extra)
+    else:
+        cw, cx = succ.word, succ.extra
+    target = keys.find(cw, cx)
+    seen = target >= 0
+    unseen = np.flatnonzero(~seen)
+    unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]  # only these need it
+    first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
+    allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
+    counted = int(seen.sum()) + int((inverse < allowed).sum())
+    new = unseen[first[:allowed]]
+    if recorder is not None:  # a new state's id is n + the rank of its first occurrence
+        target[unseen] = np.where(inverse < allowed, n + inverse, -1)
+        recorder.level(len(word), source, succ.action, target, move, word, extra)
+    found = NewStates(cw[new], None if cx is None else cx[new], (chunk.first_id + source[new]).astype(np.int32),
+                      succ.action[new].astype(np.int16), len(first), allowed)
+    return found, counted
+
+
 def search(model: CompiledModel, properties: Sequence[Property] = (), max_states: int | None = None,
            deadline: Deadline | None = None, progress: Progress | None = None, symmetry: object | None = None,
            tables: Tables | None = None, phase: str = SEARCHING,
@@ -76,60 +150,45 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     parents = [np.arange(n, dtype=np.int32)]
     vias = [np.full(n, -1, dtype=np.int16)]
     bounds = [0, n]
-    values = packing.unpack(word, extra)
-    checks.new_states(0, values)
+    checks.new_states(0, packing.unpack(word, extra))
     transitions = 0
     complete = True
     stopped = None
     level_start = 0
     expanded_depth = -1
     while len(word):
-        if stop is None:
-            succ = successors(tables, word, extra, values, ordered=False)
-            source, enabled = succ.source, succ.enabled
-        else:  # only the states `stop` leaves open are expanded (the others count as not dead)
-            active = np.flatnonzero(~stop(values))
-            succ = successors(tables, word[active], None if extra is None else extra[active], values[:, active],
-                              ordered=False)
-            source, enabled = active[succ.source].astype(np.int32), np.full(len(word), -1, dtype=np.int32)
-            enabled[active] = succ.enabled
-        checks.expanded(level_start, values, enabled)
+        next_words: list[np.ndarray] = []
+        next_extras: list[np.ndarray] = []
+        step = chunk_size(n)
+        for at in range(0, len(word), step):  # bounded transients: a chunk's successors at a time
+            chunk = Chunk(word[at:at + step], None if extra is None else extra[at:at + step], level_start + at)
+            found, counted = _expand(chunk, tables, keys, checks, canonical, recorder, stop, n, max_states)
+            transitions += counted
+            if found.allowed < found.distinct:
+                complete, stopped = False, "max-states"
+            if found.allowed:
+                keys.add(found.word, found.extra, np.arange(n, n + found.allowed))
+                parents.append(found.parent)
+                vias.append(found.via)
+                checks.new_states(n, packing.unpack(found.word, found.extra))
+                next_words.append(found.word)
+                if found.extra is not None:
+                    next_extras.append(found.extra)
+                n += found.allowed
+            del found
         expanded_depth += 1
-        move = None
-        if recorder is not None:
-            cw, cx, move = recorder.canonical(succ.word, succ.extra)
-        elif canonical is not None:
-            cw, cx = canonical(succ.word, succ.extra)
-        else:
-            cw, cx = succ.word, succ.extra
-        target = keys.find(cw, cx)
-        seen = target >= 0
-        unseen = np.flatnonzero(~seen)
-        unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]  # only these need it
-        first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
-        allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
-        if allowed < len(first):
-            complete, stopped = False, "max-states"
-        transitions += int(seen.sum()) + int((inverse < allowed).sum())
-        new = unseen[first[:allowed]]
-        if recorder is not None:  # a new state's id is n + the rank of its first occurrence
-            target[unseen] = np.where(inverse < allowed, n + inverse, -1)
-            recorder.level(len(word), source, succ.action, target, move, word, extra)
-        word, extra = cw[new], None if cx is None else cx[new]
-        keys.add(word, extra, np.arange(n, n + allowed))
-        parents.append((level_start + source[new]).astype(np.int32))
-        vias.append(succ.action[new].astype(np.int16))
-        del succ, source, cw, cx, seen, unseen, first, inverse, target, move
-        level_start, n = n, n + allowed
-        if allowed:
+        level_start += len(word)
+        word = np.concatenate(next_words) if next_words else np.zeros(0, dtype=np.uint64)
+        extra = None if extra is None else (np.concatenate(next_extras) if next_extras else np.zeros(0, np.uint32))
+        del next_words, next_extras
+        if len(word):
             bounds.append(n)
-        values = packing.unpack(word, extra)
-        checks.new_states(level_start, values)
         if progress is not None:
             progress(Status(phase, n, transitions, expanded_depth + 1, len(word)))
         if len(word) and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
+    keys.settle()
     parent = np.concatenate(parents)
     via = np.concatenate(vias)
     del parents, vias  # before the keys by id: the lists and their concatenation are not held together
