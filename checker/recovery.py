@@ -117,8 +117,11 @@ def relied_model(model: CompiledModel) -> CompiledModel:
     return replace(model, actions=actions, dispatch=dispatch_tables(model.system, actions))
 
 
-def relied_search(checked: Any, release: Release, likely: bool, symmetry: bool) -> tuple[
-        CompiledModel, Tables, Symmetry | None]:
+Relied = tuple[CompiledModel, Tables, "Symmetry | None"]
+"""The relied-on model, its tables and its symmetry (`relied_search`)."""
+
+
+def relied_search(checked: Any, release: Release, likely: bool, symmetry: bool) -> Relied:
     """The relied-on model of `checked`'s scenario (starting nowhere: the caller gives the starts),
     its tables, packed as the full operator's model, and that model's own symmetry."""
     system = checked.model.system
@@ -146,23 +149,25 @@ def checked_keys(checked: Any, packing: Packing) -> tuple[np.ndarray, np.ndarray
 
 def unrecoverable(checked: Any, release: Release, likely: bool, target: Property,
                   score: Callable[[View], int] | None = None, symmetry: bool = True, max_states: int | None = None,
-                  deadline: Deadline | None = None, progress: Progress | None = None) -> tuple[bool, Stuck | None]:
+                  deadline: Deadline | None = None, progress: Progress | None = None,
+                  relied: Relied | None = None) -> tuple[bool, Stuck | None]:
     """(settled, the first state of `checked` from which no relied-on path reaches `target`, by its id
     there). The relied-on model is searched from every checked state until each is known to reach
     `target` or has had its whole closure explored (`engine/reaching.py`); not settled if cut short."""
-    model, tables, sym = relied_search(checked, release, likely, symmetry)
-    ops, graph, starts = goal_search(model, tables, *checked_keys(checked, tables.packing),
+    model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
+    ops, graph, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
                                      Memo(model.layout, target.check), sym, max_states, deadline, progress,
                                      RECOVERABILITY)
     if not ops.complete:
         return False, None
-    return True, find_unrecoverable(ops, graph, target, score, starts)
+    return True, find_unrecoverable(ops, graph, target, score, starts, good)
 
 
 def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
                    engine: str = "frontier", symmetry: bool = True, max_states: int | None = None,
                    deadline: Deadline | None = None, progress: Progress | None = None,
-                   target: Property | None = None, starts: list[State] | None = None) -> RecoveryModel | None:
+                   target: Property | None = None, starts: list[State] | None = None,
+                   relied: Relied | None = None) -> RecoveryModel | None:
     """What recovery can reach from `starts` (default: every state `checked` reached): the operator's
     model of the scenario (operator actions and instance operations on) cut to the steps a recovery
     may rely on, one command at a time (None if that search is cut short). Faults, crashes and the
@@ -180,7 +185,7 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
             return None
         index = {st: i for i, st in enumerate(ops.states)}
         return RecoveryModel(ops, analysis.build_graph(ops), [index[st] for st in model.initials], index.__getitem__)
-    model, tables, sym = relied_search(checked, release, likely, symmetry)
+    model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
     values = checked_values(checked) if starts is None else np.array(starts, dtype=np.int64).T
     stop = None if target is None else Memo(model.layout, lambda s: target.check(s) and not chores(s))
     ops = search(model, [], max_states=max_states, deadline=deadline, progress=progress, symmetry=sym,

@@ -30,7 +30,13 @@ from detachcheck.checker.engine.unfold import RealPaths, full_count
 from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
 from detachcheck.checker.outputs.report import build_report
-from detachcheck.checker.recovery import RecoveryModel, recovery_model, shortest_recovery, unrecoverable
+from detachcheck.checker.recovery import (
+    RecoveryModel,
+    recovery_model,
+    relied_search,
+    shortest_recovery,
+    unrecoverable,
+)
 from detachcheck.fsm.releases import RELEASES, Release
 from detachcheck.fsm.system import compose
 from detachcheck.fsm.view import View
@@ -151,6 +157,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             unsettled.update(p.id for p in live)
     elif live:
         unsettled.update(p.id for p in live)
+    relied: Any = None  # the relied-on model, compiled once for recoverability and the recoveries
+    if (recover or recoveries) and frontier and exploration.complete:
+        relied = relied_search(exploration, rel, likely, symmetry)
     if recover and exploration.complete and not deadline.expired():
         status(RECOVERABILITY, exploration)
         phases.append(RECOVERABILITY)
@@ -160,7 +169,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             continue
         if frontier:
             settled, found = unrecoverable(exploration, rel, likely, p, at_rest_failures, symmetry, max_states,
-                                           deadline, progress)
+                                           deadline, progress, relied)
         else:
             ops = recovery_model(exploration, rel, operator, processes, likely, engine=engine, max_states=max_states)
             settled = ops is not None
@@ -183,7 +192,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     if recoveries and exploration.complete and not deadline.expired():
         add_recoveries(report, view, lassos, lambda starts: recovery_model(
             exploration, rel, operator, processes, likely, engine=engine, symmetry=symmetry, max_states=max_states,
-            deadline=deadline, target=REGISTRY["recoverable"], starts=starts))
+            deadline=deadline, target=REGISTRY["recoverable"], starts=starts, relied=relied))
     if likelihood and not likely and not partial:
         windows = narrow_windows(report, view, lassos, stuck)
         narrow = sorted(pid for pid, (text, _) in windows.items() if text is not None and pid in REGISTRY)

@@ -286,11 +286,13 @@ def _draw_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Propert
 
 
 def find_unrecoverable(exploration: PackedExploration, graph: ArrayGraph, target: Property,
-                       score: Callable[[View], int] | None = None, starts: np.ndarray | None = None) -> Stuck | None:
+                       score: Callable[[View], int] | None = None, starts: np.ndarray | None = None,
+                       good: np.ndarray | None = None) -> Stuck | None:
     """The first (by id) state that cannot reach any state satisfying `target`; with `starts`, the
-    first of those states by their place in `starts`, which `Stuck.state` then gives."""
+    first of those states by their place in `starts`, which `Stuck.state` then gives. `good`:
+    `target` on every state, where already known."""
     layout = exploration.model.layout
-    good = evaluate(exploration, Memo(layout, target.check))
+    good = evaluate(exploration, Memo(layout, target.check)) if good is None else good
     # Reverse reachability from every good state, a level at a time over the transposed graph.
     preds = graph.matrix.T.tocsr()
     can = good.copy()

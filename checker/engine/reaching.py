@@ -214,10 +214,11 @@ class GoalSearch:
 def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                 goal: Callable[[np.ndarray], np.ndarray], symmetry: object | None = None,
                 max_states: int | None = None, deadline: Deadline | None = None, progress: Progress | None = None,
-                phase: str = "") -> tuple[PackedExploration, ArrayGraph, np.ndarray]:
+                phase: str = "") -> tuple[PackedExploration, ArrayGraph, np.ndarray, np.ndarray]:
     """Search from the starts (packed keys `word`, `extra`) until each start is known to reach a state
     `goal` holds for (column-wise values -> bool), or its whole closure is explored. Returns the
-    search (its graph holds the edges of every expanded state), and each start's id in it."""
+    search (its graph holds the edges of every expanded state), each start's id in it, and the goal
+    on every state found."""
     run = GoalSearch(model, tables, goal, symmetry, max_states)
     if run.canonical is not None:
         word, extra = run.canonical(word, extra)
@@ -248,4 +249,4 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
     if run.cut:
         complete, stopped = False, "max-states"
     found, graph = run.exploration(complete, stopped)
-    return found, graph, start_of
+    return found, graph, start_of, run.at_goal.view().copy()

@@ -227,7 +227,7 @@ class Symmetry:
         for a in model.actions:
             signatures.setdefault(_signature(a.action.step.name, a.action.outcome.name, a.checks, a.writes), a.label)
         initials = set(model.initials)
-        for perm in self.group:
+        for perm in self.generators():  # they generate the group: what each maps into the model, all do
             # slot and value maps of the permutation, read off `apply` on unit states
             slot_map, value_map = self._maps(perm, n)
             for a in model.actions:
@@ -244,6 +244,22 @@ class Symmetry:
             for init in model.initials:
                 if self.apply(init, perm) not in initials:
                     raise NotSymmetric(f"an initial state has no image under {perm}")
+
+    def generators(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """Swaps of neighbouring volumes and of neighbouring requests (with `requests`): they generate
+        the group."""
+        n_vol, n_req = len(self.layout.volume_blocks), len(self.layout.request_slots)
+        same_v, same_r = tuple(range(n_vol)), tuple(range(n_req))
+
+        def swap(n: int, i: int) -> tuple[int, ...]:
+            p = list(range(n))
+            p[i], p[i + 1] = p[i + 1], p[i]
+            return tuple(p)
+
+        out = [(swap(n_vol, i), same_r) for i in range(n_vol - 1)]
+        if self.requests:
+            out += [(same_v, swap(n_req, j)) for j in range(n_req - 1)]
+        return out
 
     def _maps(self, perm: tuple[tuple[int, ...], tuple[int, ...]], n: int) -> tuple[list[int], list[list[int]]]:
         lay = self.layout
