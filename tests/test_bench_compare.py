@@ -21,9 +21,9 @@ spec.loader.exec_module(compare)
 
 
 def rows():
-    fig = {"states": 1000, "seconds": 0.5, "peak_bytes": 2_000_000, "violated": ["p"]}
+    fig = {"states": 1000, "seconds": 0.5, "peak_bytes": 2_000_000, "violated": ["p"], "base_bytes": 1_968_000}
     spin = {**fig, "seconds": 0.25, "build_seconds": 3}
-    check = {**fig, "seconds": 1.0}
+    check = {**fig, "seconds": 1.0, "base_bytes": 1_904_000}
     tlc = {**fig, "seconds": 5.0}
     row = compare.Row("pike", "v1r1", 1000, ["p"], {"search": fig, "check": check, "tlc1": tlc, "spin": spin})
     return [row, compare.Row("pike", "v2r3", skipped="over --max-states 10")]
@@ -36,6 +36,7 @@ def test_markdown_has_rates_ratios_and_bytes_per_state():
     assert table[2:4] == ["1,000", "2,000"]  # states, ours: search states/s
     assert "4,000" in table and "2,000" in table  # SPIN st/s, B/state
     assert "0.25" in table and "10.00" in table  # whole check over SPIN, search over TLC
+    assert table[-2:] == ["32", "3.00 |"]  # above the interpreter: search B/state, check over search
     assert "| pike | v2r3 | over --max-states 10 |" in text
     assert text == compare.markdown(rows(), args, "today on this machine")
 
