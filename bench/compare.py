@@ -75,7 +75,7 @@ def ours_check(release: str, volumes: int, requests: int, processes: bool, max_s
     from detachcheck.checker.run import run_check
     from detachcheck.fsm.variants import VARIANTS
 
-    base = rss_bytes()
+    before = rss_bytes()
     start = time.perf_counter()
     variant = VARIANTS[release].release() if release in VARIANTS else None
     base = VARIANTS[release].base if release in VARIANTS else release
@@ -87,7 +87,7 @@ def ours_check(release: str, volumes: int, requests: int, processes: bool, max_s
     found = {p["id"] for p in result.report["properties"] if p["verdict"] == "violated"}
     return {"states": full or len(result.exploration.states), "stored": len(result.exploration.states),
             "complete": result.exploration.complete, "seconds": seconds, "violated": sorted(found & _exported_ids()),
-            "base_bytes": base}
+            "base_bytes": before}
 # ----------------------------------------------------------------------------------------------
 
 
@@ -370,12 +370,12 @@ def main() -> None:
             print(f"{release} {size}: {row.states:,} states; "
                   + ", ".join(f"{LABELS[t]} {fmt(rate(row, t))}/s" for t in tools), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json.tmp").write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
+    os.replace(args.out / "bench.json.tmp", args.out / "bench.json")  # first: the figures outlive a report bug
     text = markdown(rows, args, header + ", at the end {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     tmp = args.out / "bench.md.tmp"
     tmp.write_text(text)
     os.replace(tmp, args.out / "bench.md")
-    (args.out / "bench.json.tmp").write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
-    os.replace(args.out / "bench.json.tmp", args.out / "bench.json")
     plot(rows, args.out / "bench.png")
     print(text)
 

@@ -46,11 +46,13 @@ def test_plot_writes_a_png(tmp_path):
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_run_of_our_search_alone_writes_the_report(tmp_path):
-    proc = subprocess.run([sys.executable, str(BENCH), "--releases", "pike", "--sizes", "v1r1", "--tools", "search",
-                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+def test_a_run_of_ours_writes_the_report(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH), "--releases", "pike", "--sizes", "v1r1", "--tools",
+                           "search,check", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "bench.md").read_text()
     states = len(explore(compile_system(compose(RELEASES["pike"], 1, 1)), []).states)
     assert f"| pike | v1r1 | {states:,} |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| pike | v1r1 |")).split(" | ")
+    assert row[-2].replace(",", "").isdigit() and float(row[-1].rstrip(" |")) > 0  # above the interpreter
     assert (tmp_path / "bench.png").exists() and (tmp_path / "bench.json").exists()
