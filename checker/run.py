@@ -84,8 +84,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
 
     With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a second check of
     the likely model, for the properties violated here; `likely` checks that model itself. With
-    `recoveries`, each counterexample gets its shortest operator recovery (`checker/recovery.py`);
-    `recoverable` and the recoveries use the operator's model, searched once.
+    `recoveries`, each counterexample gets its cheapest operator recovery (`checker/recovery.py`);
+    `recoverable` searches the operator's relied-on model from every checked state until each is known
+    to recover (`engine/reaching.py`), the recoveries search it from the counterexamples' last states.
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.
