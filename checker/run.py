@@ -158,6 +158,8 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             unsettled.update(p.id for p in live)
     elif live:
         unsettled.update(p.id for p in live)
+    if frontier:
+        exploration.drop_graph()  # the analyses of the checked graph are done (coverage keeps what it reads)
     relied: Any = None  # the relied-on model, compiled once for recoverability and the recoveries
     if (recover or recoveries) and frontier and exploration.complete:
         relied = relied_search(exploration, rel, likely, symmetry)
