@@ -121,11 +121,16 @@ Relied = tuple[CompiledModel, Tables, "Symmetry | None"]
 """The relied-on model, its tables and its symmetry (`relied_search`)."""
 
 
+def operator_model(checked: Any, release: Release, likely: bool) -> CompiledModel:
+    """`checked`'s scenario with operator actions and instance operations on, compiled."""
+    system = checked.model.system
+    return compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+
+
 def relied_search(checked: Any, release: Release, likely: bool, symmetry: bool) -> Relied:
     """The relied-on model of `checked`'s scenario (starting nowhere: the caller gives the starts),
     its tables, packed as the full operator's model, and that model's own symmetry."""
-    system = checked.model.system
-    full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
+    full = operator_model(checked, release, likely)
     model = replace(relied_model(full), initials=())
     tables = tables_for(model, packing_for(full))
     return model, tables, symmetry_for(full, tables.packing) if symmetry else None
@@ -155,12 +160,12 @@ def unrecoverable(checked: Any, release: Release, likely: bool, target: Property
     there). The relied-on model is searched from every checked state until each is known to reach
     `target` or has had its whole closure explored (`engine/reaching.py`); not settled if cut short."""
     model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
-    ops, graph, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
-                                     Memo(model.layout, target.check), sym, max_states, deadline, progress,
-                                     RECOVERABILITY)
+    ops, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
+                                    Memo(model.layout, target.check), sym, max_states, deadline, progress,
+                                    RECOVERABILITY)
     if not ops.complete:
         return False, None
-    return True, find_unrecoverable(ops, graph, target, score, starts, good)
+    return True, find_unrecoverable(ops, ops.graph(), target, score, starts, good)
 
 
 def recovery_model(checked: Any, release: Release, operator: bool, processes: bool, likely: bool,
@@ -177,9 +182,8 @@ def recovery_model(checked: Any, release: Release, operator: bool, processes: bo
     clean up by hand. That changes no cheapest recovery: every step costs, so none goes on past a
     done state."""
     if engine != "frontier":
-        system = checked.model.system
-        full = compile_system(compose(release, system.volumes, system.requests, True, True, likely))
-        model = replace(relied_model(full), initials=tuple(checked.states if starts is None else starts))
+        model = replace(relied_model(operator_model(checked, release, likely)),
+                        initials=tuple(checked.states if starts is None else starts))
         ops = explore(model, [], max_states=max_states)
         if not ops.complete:
             return None

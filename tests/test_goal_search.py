@@ -46,10 +46,10 @@ def exhaustive_and_goal_directed(release: str, volumes: int, requests: int):
     full = recovery_model(checked, RELEASES[release], False, True, False)  # every state's whole closure
     exhaustive = graph.find_unrecoverable(full.exploration, full.graph, TARGET, at_rest_failures, full.starts)
     relied, tables, sym = relied_search(checked, RELEASES[release], False, True)
-    ops, arrays, starts, good = goal_search(relied, tables, *checked_keys(checked, tables.packing),
-                                      Memo(relied.layout, TARGET.check), sym)
+    ops, starts, good = goal_search(relied, tables, *checked_keys(checked, tables.packing),
+                                Memo(relied.layout, TARGET.check), sym)
     assert ops.complete
-    directed = graph.find_unrecoverable(ops, arrays, TARGET, at_rest_failures, starts, good)
+    directed = graph.find_unrecoverable(ops, ops.graph(), TARGET, at_rest_failures, starts, good)
     return exhaustive, directed, len(full.exploration.states), len(ops.states)
 
 

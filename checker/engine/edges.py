@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.frontier import Tables, discovery_order
+from detachcheck.checker.engine.frontier import Tables
 from detachcheck.checker.engine.graph import ArrayGraph, array_graph, fire_masks, fired_keys
 from detachcheck.checker.engine.packed import CHUNK
 
 
 class Edges:
-    """The edges of a search, a level at a time."""
+    """The edges of a search, a chunk of a level at a time."""
 
     def __init__(self, model: CompiledModel, tables: Tables, symmetry: object | None) -> None:
         self.model = model
@@ -45,11 +45,11 @@ class Edges:
                 None if extra is None else np.concatenate([x for _, x, _ in parts]),  # type: ignore[misc]
                 np.concatenate([m for _, _, m in parts]))
 
-    def level(self, size: int, source: np.ndarray, action: np.ndarray, target: np.ndarray,
+    def level(self, size: int, order: np.ndarray, source: np.ndarray, action: np.ndarray, target: np.ndarray,
               move: np.ndarray | None, word: np.ndarray, extra: np.ndarray | None) -> None:
-        """A level of `size` states expanded: each successor's source position in the level, action and
-        target id (-1: not stored), and the level's packed keys (`word`, `extra`) for coverage."""
-        order = discovery_order(self.tables, source, action)
+        """`size` states expanded: each successor's source position among them, action and target id
+        (-1: not stored), in `order` of discovery (`frontier.discovery_order`), and the states' packed
+        keys (`word`, `extra`) for coverage."""
         keep = order[target[order] >= 0]
         src, act = source[keep], action[keep]
         self.rows.append(np.bincount(src, minlength=size).astype(np.int32))

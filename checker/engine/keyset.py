@@ -62,27 +62,23 @@ class SortedKeys:
             pos = order[bounds[k]:bounds[k + 1]]
             w = word[pos]
             srt = np.argsort(w)
-            w, i = w[srt], ids[pos][srt].astype(np.int32)
-            old = self.words.get(b)
-            if old is None:
-                self.words[b], self.ids[b] = w, i
-                continue
-            at = np.searchsorted(old, w)
-            self.words[b] = np.insert(old, at, w)
-            self.ids[b] = np.insert(self.ids[b], at, i)
+            self._insert(b, w[srt], ids[pos][srt].astype(np.int32))
         self.size += len(word)
+
+    def _insert(self, b: int, w: np.ndarray, i: np.ndarray) -> None:
+        """Sorted words `w` (absent so far) and their ids into bucket `b`."""
+        old = self.words.get(b)
+        if old is None:
+            self.words[b], self.ids[b] = w, i
+            return
+        at = np.searchsorted(old, w)
+        self.words[b] = np.insert(old, at, w)
+        self.ids[b] = np.insert(self.ids[b], at, i)
 
     def merge(self, other: SortedKeys) -> None:
         """Take every key of `other` (absent here), emptying it bucket by bucket."""
         for b in sorted(other.words):
-            w, i = other.words.pop(b), other.ids.pop(b)
-            old = self.words.get(b)
-            if old is None:
-                self.words[b], self.ids[b] = w, i
-                continue
-            at = np.searchsorted(old, w)
-            self.words[b] = np.insert(old, at, w)
-            self.ids[b] = np.insert(self.ids[b], at, i)
+            self._insert(b, other.words.pop(b), other.ids.pop(b))
         self.size += other.size
         other.size = 0
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from detachcheck.checker.engine.compile import CompiledModel
 from detachcheck.checker.engine.frontier import Tables, successors
-from detachcheck.checker.engine.graph import ArrayGraph, array_graph
+from detachcheck.checker.engine.graph import array_graph
 from detachcheck.checker.engine.keyset import KeySet
 from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
 from detachcheck.checker.engine.progress import Deadline, Progress, Status
@@ -114,8 +114,6 @@ def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np
         x = step(x)
 
 
-
-
 GOAL_CHUNK = 1 << 18
 """States the goal is evaluated on at once."""
 
@@ -136,7 +134,7 @@ class GoalSearch:
         self.adjacency = Adjacency()
         self.bounds = [0]
         self.transitions = 0
-        self.cut = False  # --max-states left some state out
+        self.capped = False  # --max-states left some state out
 
     @property
     def n(self) -> int:
@@ -170,7 +168,7 @@ class GoalSearch:
         firsts, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
         n = self.n
         allowed = len(firsts) if self.max_states is None else max(0, min(len(firsts), self.max_states - n))
-        self.cut |= allowed < len(firsts)
+        self.capped |= allowed < len(firsts)
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
         kept = np.flatnonzero(target >= 0)
         source, target, action = source[kept], target[kept], succ.action[kept]
@@ -198,27 +196,27 @@ class GoalSearch:
         _spread(np.flatnonzero(~self.good.data[:starts]), needed, self.adjacency.successors)
         return np.flatnonzero(needed & ~self.expanded.view())
 
-    def exploration(self, complete: bool, stopped: str | None) -> tuple[PackedExploration, ArrayGraph]:
+    def exploration(self, complete: bool, stopped: str | None) -> PackedExploration:
+        """The search as the analyses read it, its graph (every expanded state's edges) included."""
         n, packing = self.n, self.tables.packing
         indptr, to, action = self.adjacency.csr(n)
-        graph = array_graph(self.model, packing, to, action, indptr, None, [])
         states = PackedStates(packing, self.words.view().copy(),
                               self.extras.view().copy() if packing.two_part else None)
         found = PackedExploration(self.model, self.tables, self.keys, states, IntColumn(self.parent.view().copy()),
                                   IntColumn(self.via.view().copy()), LevelDepths(np.array(self.bounds)),
                                   self.transitions, complete, {}, stopped, 0, self.symmetry, cut=True)
-        found.keep_graph(graph)
-        return found, graph
+        found.keep_graph(array_graph(self.model, packing, to, action, indptr, None, []))
+        return found
 
 
 def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                 goal: Callable[[np.ndarray], np.ndarray], symmetry: object | None = None,
                 max_states: int | None = None, deadline: Deadline | None = None, progress: Progress | None = None,
-                phase: str = "") -> tuple[PackedExploration, ArrayGraph, np.ndarray, np.ndarray]:
+                phase: str = "") -> tuple[PackedExploration, np.ndarray, np.ndarray]:
     """Search from the starts (packed keys `word`, `extra`) until each start is known to reach a state
     `goal` holds for (column-wise values -> bool), or its whole closure is explored. Returns the
-    search (its graph holds the edges of every expanded state), each start's id in it, and the goal
-    on every state found."""
+    search (its `graph()` holds the edges of every expanded state), each start's id in it, and the
+    goal on every state found."""
     run = GoalSearch(model, tables, goal, symmetry, max_states)
     if run.canonical is not None:
         word, extra = run.canonical(word, extra)
@@ -246,7 +244,6 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
         if len(todo) and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
-    if run.cut:
+    if run.capped:
         complete, stopped = False, "max-states"
-    found, graph = run.exploration(complete, stopped)
-    return found, graph, start_of, run.at_goal.view().copy()
+    return run.exploration(complete, stopped), start_of, run.at_goal.view().copy()

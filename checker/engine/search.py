@@ -106,15 +106,19 @@ def _expand(chunk: Chunk, tables: Tables, keys: KeySet, checks: LevelChecks, can
         cw, cx = succ.word, succ.extra
     target = keys.find(cw, cx)
     seen = target >= 0
-    unseen = np.flatnonzero(~seen)
-    unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]  # only these need it
+    if recorder is not None:  # every edge is kept in discovery order: sort them all once
+        order = discovery_order(tables, source, succ.action)
+        unseen = order[~seen[order]]
+    else:  # only the new states need it
+        unseen = np.flatnonzero(~seen)
+        unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]
     first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
     allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
     counted = int(seen.sum()) + int((inverse < allowed).sum())
     new = unseen[first[:allowed]]
     if recorder is not None:  # a new state's id is n + the rank of its first occurrence
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
-        recorder.level(len(word), source, succ.action, target, move, word, extra)
+        recorder.level(len(word), order, source, succ.action, target, move, word, extra)
     found = NewStates(cw[new], None if cx is None else cx[new], (chunk.first_id + source[new]).astype(np.int32),
                       succ.action[new].astype(np.int16), len(first), allowed)
     return found, counted
