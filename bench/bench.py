@@ -29,12 +29,12 @@ DEFAULT_CASES = "pike:v1r3,queens:v1r3,pike:v1r3:sym,queens:v1r3:sym,pike:v2r3:s
 
 def child(kind: str, release: str, volumes: int, requests: int, flags: set[str]) -> dict:
     """One measurement (runs in the subprocess)."""
-    from detachcheck.checker.engine.compile import compile_system
-    from detachcheck.checker.engine.explore import explore
-    from detachcheck.checker.engine.pack import packing_for
-    from detachcheck.checker.engine.search import search
-    from detachcheck.checker.engine.symmetry import symmetry_for
-    from detachcheck.checker.engine.unfold import full_count
+    from detachcheck.checker.engine.compiled.compile import compile_system
+    from detachcheck.checker.engine.compiled.pack import packing_for
+    from detachcheck.checker.engine.compiled.symmetry import symmetry_for
+    from detachcheck.checker.engine.graphs.unfold import full_count
+    from detachcheck.checker.engine.searches.explore import explore
+    from detachcheck.checker.engine.searches.search import search
     from detachcheck.checker.run import run_check
     from detachcheck.fsm.releases import RELEASES
     from detachcheck.fsm.system import compose

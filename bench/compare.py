@@ -46,8 +46,8 @@ LABELS = {"search": "ours: search", "check": "ours: whole check", "check-sym": "
 def ours_search(release: str, volumes: int, requests: int, processes: bool, max_states: int) -> dict:
     """Our frontier search alone, with every exported invariant checked in every state (as SPIN's
     assertions and TLC's invariants are), no symmetry, compile time excluded."""
-    from detachcheck.checker.engine.compile import compile_system
-    from detachcheck.checker.engine.search import search
+    from detachcheck.checker.engine.compiled.compile import compile_system
+    from detachcheck.checker.engine.searches.search import search
     from detachcheck.fsm.system import compose
     from detachcheck.properties import all_properties
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import symmetry_for
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.compiled.symmetry import symmetry_for
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
 

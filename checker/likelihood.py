@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.fsm.request import inside_sync
 from detachcheck.fsm.step import PROCESS, SLOW
 

@@ -19,18 +19,24 @@ from typing import Any
 
 import numpy as np
 
-from detachcheck.checker.engine import analysis
-from detachcheck.checker.engine.analysis import Stuck
-from detachcheck.checker.engine.compile import CompiledAction, CompiledModel, State, compile_system, dispatch_tables
-from detachcheck.checker.engine.explore import explore
-from detachcheck.checker.engine.frontier import Tables, tables_for
-from detachcheck.checker.engine.graph import find_unrecoverable
-from detachcheck.checker.engine.pack import Packing, packing_for
-from detachcheck.checker.engine.progress import RECOVERABILITY, Deadline, Progress
-from detachcheck.checker.engine.reaching import goal_search
-from detachcheck.checker.engine.readsets import Memo
-from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
+from detachcheck.checker.engine.compiled.compile import (
+    CompiledAction,
+    CompiledModel,
+    State,
+    compile_system,
+    dispatch_tables,
+)
+from detachcheck.checker.engine.compiled.frontier import Tables, tables_for
+from detachcheck.checker.engine.compiled.pack import Packing, packing_for
+from detachcheck.checker.engine.compiled.readsets import Memo
+from detachcheck.checker.engine.compiled.symmetry import Symmetry, symmetry_for
+from detachcheck.checker.engine.graphs import analysis
+from detachcheck.checker.engine.graphs.analysis import Stuck
+from detachcheck.checker.engine.graphs.graph import find_unrecoverable
+from detachcheck.checker.engine.searches.explore import explore
+from detachcheck.checker.engine.searches.progress import RECOVERABILITY, Deadline, Progress
+from detachcheck.checker.engine.searches.reaching import goal_search
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.fsm.bdm import DESTROYED
 from detachcheck.fsm.connection import CONNECTED
 from detachcheck.fsm.export import MAPPED
@@ -158,7 +164,7 @@ def unrecoverable(checked: Any, release: Release, likely: bool, target: Property
                   relied: Relied | None = None) -> tuple[bool, Stuck | None]:
     """(settled, the first state of `checked` from which no relied-on path reaches `target`, by its id
     there). The relied-on model is searched from every checked state until each is known to reach
-    `target` or has had its whole closure explored (`engine/reaching.py`); not settled if cut short."""
+    `target` or has had its whole closure explored (`engine/searches/reaching.py`); not settled if cut short."""
     model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
     ops, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
                                     Memo(model.layout, target.check), sym, max_states, deadline, progress,

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from detachcheck.checker.engine import analysis, graph
-from detachcheck.checker.engine.compile import CompiledModel, compile_system
-from detachcheck.checker.engine.explore import Exploration, explore
-from detachcheck.checker.engine.frontier import tables_for
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.packed import PackedExploration
-from detachcheck.checker.engine.progress import (
+from detachcheck.checker.engine.compiled.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.compiled.frontier import tables_for
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.compiled.symmetry import Symmetry, symmetry_for
+from detachcheck.checker.engine.graphs import analysis, graph
+from detachcheck.checker.engine.graphs.unfold import RealPaths, full_count
+from detachcheck.checker.engine.searches.explore import Exploration, explore
+from detachcheck.checker.engine.searches.packed import PackedExploration
+from detachcheck.checker.engine.searches.progress import (
     LIVENESS as LIVENESS_PHASE,
 )
-from detachcheck.checker.engine.progress import (
+from detachcheck.checker.engine.searches.progress import (
     PROPERTIES,
     RECOVERABILITY,
     SEARCHING,
@@ -24,9 +26,7 @@ from detachcheck.checker.engine.progress import (
     Progress,
     Status,
 )
-from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import Symmetry, symmetry_for
-from detachcheck.checker.engine.unfold import RealPaths, full_count
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
 from detachcheck.checker.outputs.report import build_report
@@ -86,7 +86,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     the likely model, for the properties violated here; `likely` checks that model itself. With
     `recoveries`, each counterexample gets its cheapest operator recovery (`checker/recovery.py`);
     `recoverable` searches the operator's relied-on model from every checked state until each is known
-    to recover (`engine/reaching.py`), the recoveries search it from the counterexamples' last states.
+    to recover (`engine/searches/reaching.py`), the recoveries search it from the counterexamples' last states.
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.

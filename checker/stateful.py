@@ -21,9 +21,9 @@ from hypothesis.control import current_build_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from transitions import MachineError
 
-from detachcheck.checker.engine.compile import CompiledModel, compile_system
-from detachcheck.checker.engine.packed import PackedExploration
-from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.compiled.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.searches.packed import PackedExploration
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.outputs.files import write_atomic
 from detachcheck.checker.outputs.report import verdict
 from detachcheck.fsm.protocol import STEPS

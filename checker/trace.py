@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from detachcheck.checker.engine.compile import CompiledModel, State, compile_system
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State, compile_system
 from detachcheck.fsm.protocol import STEPS
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES, ROOT_ID, compose

@@ -20,8 +20,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from detachcheck import __version__
 from detachcheck.checker.compare import compare
-from detachcheck.checker.engine.progress import Progress as ProgressCallback
-from detachcheck.checker.engine.progress import Status
+from detachcheck.checker.engine.searches.progress import Progress as ProgressCallback
+from detachcheck.checker.engine.searches.progress import Status
 from detachcheck.checker.exports.tabulate import TabulateError
 from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
 from detachcheck.checker.exports.write import build_export, write_export

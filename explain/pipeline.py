@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.trace import replay_model
 from detachcheck.explain.catalogue import Catalogue, arrival_logged, catalogue_release, load, loggable
 from detachcheck.explain.filter import ScanStats, scan

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
 from detachcheck.explain.catalogue import Outcome, first_compute
 from detachcheck.explain.observe import Observation
 from detachcheck.fsm.request import AT_COMPUTE, ENDS, IDLE

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from detachcheck.checker.engine.compile import CompiledModel, State
-from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
+from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.checker.recovery import cheapest, chores, commands, cost, host_cleanup, relied_model
 from detachcheck.fsm import request as req
 from detachcheck.fsm.bdm import PRESENT

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from detachcheck.checker.engine.analysis import build_graph, find_lasso, find_unrecoverable
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.graphs.analysis import build_graph, find_lasso, find_unrecoverable
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.fsm.lifecycle import Lifecycle, t
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.step import INSTANCE, Outcome, Step

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
 

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from test_analysis import PENDING, RING, system
 
-from detachcheck.checker.engine import analysis, graph, readsets
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.progress import Deadline
-from detachcheck.checker.engine.search import search
+from detachcheck.checker.engine.compiled import readsets
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.graphs import analysis, graph
+from detachcheck.checker.engine.searches.explore import explore
+from detachcheck.checker.engine.searches.progress import Deadline
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.outputs.render import to_json
 from detachcheck.checker.run import run_check
 from detachcheck.fsm.releases import RELEASES

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.explain.release import frames_table
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose

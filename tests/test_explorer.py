@@ -9,8 +9,8 @@ import pytest
 from reference import fire, initial, reachable_graph
 from toy import toy_system
 
-from detachcheck.checker.engine.compile import CompileError, compile_system, trigger_tables
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import CompileError, compile_system, trigger_tables
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.fsm.lifecycle import Lifecycle, t
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detachcheck.checker.engine import graph
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.frontier import tables_for
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.reaching import goal_search
-from detachcheck.checker.engine.readsets import Memo
-from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import symmetry_for
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.compiled.frontier import tables_for
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.compiled.readsets import Memo
+from detachcheck.checker.engine.compiled.symmetry import symmetry_for
+from detachcheck.checker.engine.graphs import graph
+from detachcheck.checker.engine.searches.reaching import goal_search
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.recovery import checked_keys, recovery_model, relied_search
 from detachcheck.checker.run import at_rest_failures
 from detachcheck.fsm.releases import RELEASES

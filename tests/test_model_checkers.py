@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.checker.exports.tools import (
     JVM_FAST_START,
     cfg_invariants,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.compiled.compile import compile_system
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
 from detachcheck.properties import REGISTRY

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from detachcheck.checker.engine.compile import compile_system
+from detachcheck.checker.engine.compiled.compile import compile_system
 from detachcheck.checker.stateful import SIZES, Stats, machine_class
 from detachcheck.checker.trace import replay
 from detachcheck.fsm.releases import RELEASES

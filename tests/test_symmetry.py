@@ -8,12 +8,12 @@ import random
 import pytest
 from test_trace import reproduces
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.search import search
-from detachcheck.checker.engine.symmetry import NotSymmetric, Symmetry, symmetry_for
-from detachcheck.checker.engine.unfold import full_count
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.compiled.symmetry import NotSymmetric, Symmetry, symmetry_for
+from detachcheck.checker.engine.graphs.unfold import full_count
+from detachcheck.checker.engine.searches.explore import explore
+from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.run import run_check
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
@@ -110,7 +110,7 @@ def test_reduced_graph_rules_lassos_out_only_where_there_are_none():
     (to the exact volume-only analysis) where the model has one."""
     from test_progress_findings import WithoutAlreadyGone
 
-    from detachcheck.checker.engine.graph import fair_cycle_possible
+    from detachcheck.checker.engine.graphs.graph import fair_cycle_possible
     from detachcheck.properties.registry import REGISTRY
 
     broken = WithoutAlreadyGone(**{f.name: getattr(RELEASES["queens"], f.name)

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.checker.exports.invariants import exported_properties
 from detachcheck.checker.exports.tabulate import TabulateError, decision_diagram, tabulate
 from detachcheck.checker.outputs.report import TracingView

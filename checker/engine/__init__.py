@@ -1,6 +1,11 @@
 """The engine: compile the declarations into tables, explore, analyse the explored graph.
 
-Default: `search.search` (frontier search over packed states, `frontier.py`, `keyset.py`,
-`checks.py`/`readsets.py`, `symmetry.py`) and `graph.py` (analyses on sparse arrays).
-Reference: `explore.explore` and `analysis.py` (tuples and networkx).
+- `compiled/`: the declarations as tables: `compile.py` (the composed model), `pack.py`
+  (states as integers), `frontier.py` (successor tables, the frontier step), `readsets.py` and
+  `checks.py` (properties per distinct combination of the slots they read), `symmetry.py`.
+- `searches/`: exploring them: `search.search` (frontier search, the default), `explore.explore`
+  (the reference over tuples), `keyset.py`, `packed.py`, `edges.py`, `reaching.py` (the
+  goal-directed recoverability search), `progress.py`.
+- `graphs/`: analyses of the explored graph: `graph.py` (sparse arrays, the default),
+  `analysis.py` (networkx, the reference), `unfold.py` (lassos back to the unreduced model).
 """

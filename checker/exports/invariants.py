@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.exports.tabulate import Table, tabulate
 from detachcheck.fsm.view import View
 from detachcheck.properties import all_properties

@@ -12,7 +12,7 @@ one state more than the explorer: the one before the initial assignment.
 
 from __future__ import annotations
 
-from detachcheck.checker.engine.compile import CompiledModel
+from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.exports.invariants import ExportedProperties
 from detachcheck.checker.exports.names import PROMELA_RESERVED, slot_names, value_symbols
 from detachcheck.checker.exports.tabulate import Cube, Table

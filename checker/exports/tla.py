@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from detachcheck.checker.engine.compile import CompiledAction, CompiledModel
+from detachcheck.checker.engine.compiled.compile import CompiledAction, CompiledModel
 from detachcheck.checker.exports.invariants import ExportedProperties
 from detachcheck.checker.exports.names import TLA_RESERVED, slot_names, unique
 from detachcheck.checker.exports.tabulate import Cube, Table

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from detachcheck.checker.engine.compile import CompiledModel, compile_system
+from detachcheck.checker.engine.compiled.compile import CompiledModel, compile_system
 from detachcheck.checker.exports.invariants import ExportedProperties, exported_properties
 from detachcheck.checker.exports.names import model_stem, promela_file_stem, tla_module_name
 from detachcheck.checker.exports.promela import to_promela

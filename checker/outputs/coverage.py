@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from detachcheck.checker.engine.explore import Exploration
-from detachcheck.checker.engine.packed import PackedExploration
-from detachcheck.checker.engine.unfold import RealPaths
+from detachcheck.checker.engine.graphs.unfold import RealPaths
+from detachcheck.checker.engine.searches.explore import Exploration
+from detachcheck.checker.engine.searches.packed import PackedExploration
 
 
 @dataclass

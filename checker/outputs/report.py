@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.checker.outputs.coverage import coverage_report
 from detachcheck.fsm.view import Layout, View
 from detachcheck.properties.registry import ALWAYS, AT_REST, LIVENESS, RECOVERABLE, REGISTRY, SOMETIMES, Property
 
 if TYPE_CHECKING:
-    from detachcheck.checker.engine.analysis import Lasso, Stuck
+    from detachcheck.checker.engine.graphs.analysis import Lasso, Stuck
 
 HOLDS = "holds"
 VIOLATED = "violated"

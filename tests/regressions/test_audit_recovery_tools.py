@@ -107,9 +107,9 @@ def recovery_names(vol: str, other: str) -> None:
 
     import numpy as np
 
-    from detachcheck.checker.engine.pack import packing_for
-    from detachcheck.checker.engine.search import search
-    from detachcheck.checker.engine.symmetry import symmetry_for
+    from detachcheck.checker.engine.compiled.pack import packing_for
+    from detachcheck.checker.engine.compiled.symmetry import symmetry_for
+    from detachcheck.checker.engine.searches.search import search
     from detachcheck.checker.recovery import relied_model, shortest_recovery
     from detachcheck.checker.trace import replay
     from detachcheck.properties.registry import REGISTRY

@@ -7,8 +7,8 @@ nine named releases has it; the variant `queens-eol-no-rollback-on-ddf` puts it 
 
 from __future__ import annotations
 
-from detachcheck.checker.engine.compile import compile_system
-from detachcheck.checker.engine.explore import explore
+from detachcheck.checker.engine.compiled.compile import compile_system
+from detachcheck.checker.engine.searches.explore import explore
 from detachcheck.fsm import request as req
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.frontier import Tables
-from detachcheck.checker.engine.graph import ArrayGraph, array_graph, fire_masks, fired_keys
-from detachcheck.checker.engine.packed import CHUNK
+from detachcheck.checker.engine.compiled.compile import CompiledModel
+from detachcheck.checker.engine.compiled.frontier import Tables
+from detachcheck.checker.engine.graphs.graph import ArrayGraph, array_graph, fire_masks, fired_keys
+from detachcheck.checker.engine.searches.packed import CHUNK
 
 
 class Edges:

@@ -21,13 +21,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from detachcheck.checker.engine.analysis import Lasso, Stuck, _fair_cycle
-from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.frontier import successors
-from detachcheck.checker.engine.pack import Packing
-from detachcheck.checker.engine.packed import CHUNK, PackedExploration
-from detachcheck.checker.engine.progress import Deadline
-from detachcheck.checker.engine.readsets import Memo
+from detachcheck.checker.engine.compiled.compile import CompiledModel
+from detachcheck.checker.engine.compiled.frontier import successors
+from detachcheck.checker.engine.compiled.pack import Packing
+from detachcheck.checker.engine.compiled.readsets import Memo
+from detachcheck.checker.engine.graphs.analysis import Lasso, Stuck, _fair_cycle
+from detachcheck.checker.engine.searches.packed import CHUNK, PackedExploration
+from detachcheck.checker.engine.searches.progress import Deadline
 from detachcheck.fsm.view import View
 from detachcheck.properties.registry import Property
 

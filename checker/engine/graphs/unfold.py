@@ -19,11 +19,11 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from detachcheck.checker.engine.analysis import Lasso
-from detachcheck.checker.engine.compile import State
-from detachcheck.checker.engine.explore import ParentLinks
-from detachcheck.checker.engine.packed import PackedExploration
-from detachcheck.checker.engine.symmetry import Symmetry
+from detachcheck.checker.engine.compiled.compile import State
+from detachcheck.checker.engine.compiled.symmetry import Symmetry
+from detachcheck.checker.engine.graphs.analysis import Lasso
+from detachcheck.checker.engine.searches.explore import ParentLinks
+from detachcheck.checker.engine.searches.packed import PackedExploration
 
 
 class _Sized(Sequence[State]):

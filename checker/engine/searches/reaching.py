@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.frontier import Tables, successors
-from detachcheck.checker.engine.graph import array_graph
-from detachcheck.checker.engine.keyset import KeySet
-from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
-from detachcheck.checker.engine.progress import Deadline, Progress, Status
-from detachcheck.checker.engine.search import chunk_size, first_occurrences
+from detachcheck.checker.engine.compiled.compile import CompiledModel
+from detachcheck.checker.engine.compiled.frontier import Tables, successors
+from detachcheck.checker.engine.graphs.graph import array_graph
+from detachcheck.checker.engine.searches.keyset import KeySet
+from detachcheck.checker.engine.searches.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
+from detachcheck.checker.engine.searches.progress import Deadline, Progress, Status
+from detachcheck.checker.engine.searches.search import chunk_size, first_occurrences
 
 
 class Growing:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel, State
-from detachcheck.checker.engine.explore import ParentLinks
-from detachcheck.checker.engine.frontier import Tables
-from detachcheck.checker.engine.keyset import KeySet
-from detachcheck.checker.engine.pack import Packing
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
+from detachcheck.checker.engine.compiled.frontier import Tables
+from detachcheck.checker.engine.compiled.pack import Packing
+from detachcheck.checker.engine.searches.explore import ParentLinks
+from detachcheck.checker.engine.searches.keyset import KeySet
 
 if TYPE_CHECKING:
-    from detachcheck.checker.engine.graph import ArrayGraph
+    from detachcheck.checker.engine.graphs.graph import ArrayGraph
 
 CHUNK = 1 << 16
 
@@ -117,7 +117,7 @@ class PackedExploration(ParentLinks):
 
     def graph(self) -> ArrayGraph:
         """The explored graph as arrays (built once, on first use)."""
-        from detachcheck.checker.engine.graph import successor_graph  # graph.py reads this module
+        from detachcheck.checker.engine.graphs.graph import successor_graph  # graph.py reads this module
 
         if self._graph is None:
             assert not self.cut, "a search cut by `stop` has only the graph it recorded"

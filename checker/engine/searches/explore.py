@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
 from detachcheck.properties.registry import ALWAYS, AT_REST, DEADLOCK, SOMETIMES, Property
 
 Progress = Callable[[int, int, int], None]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from detachcheck.checker.engine.readsets import Memo
+from detachcheck.checker.engine.compiled.readsets import Memo
 from detachcheck.fsm.view import Layout
 from detachcheck.properties.registry import ALWAYS, AT_REST, DEADLOCK, SOMETIMES, Property
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detachcheck.checker.engine.checks import LevelChecks
-from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.edges import Edges
-from detachcheck.checker.engine.frontier import Tables, discovery_order, successors, tables_for
-from detachcheck.checker.engine.keyset import KeySet
-from detachcheck.checker.engine.pack import packing_for
-from detachcheck.checker.engine.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
-from detachcheck.checker.engine.progress import SEARCHING, Deadline, Progress, Status
+from detachcheck.checker.engine.compiled.checks import LevelChecks
+from detachcheck.checker.engine.compiled.compile import CompiledModel
+from detachcheck.checker.engine.compiled.frontier import Tables, discovery_order, successors, tables_for
+from detachcheck.checker.engine.compiled.pack import packing_for
+from detachcheck.checker.engine.searches.edges import Edges
+from detachcheck.checker.engine.searches.keyset import KeySet
+from detachcheck.checker.engine.searches.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
+from detachcheck.checker.engine.searches.progress import SEARCHING, Deadline, Progress, Status
 from detachcheck.properties.registry import Property
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel, State
-from detachcheck.checker.engine.pack import Packing
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
+from detachcheck.checker.engine.compiled.pack import Packing
 from detachcheck.fsm.lock import held_by
 
 CHUNK = 1 << 16

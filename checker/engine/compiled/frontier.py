@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel
-from detachcheck.checker.engine.pack import Packing
+from detachcheck.checker.engine.compiled.compile import CompiledModel
+from detachcheck.checker.engine.compiled.pack import Packing
 
 
 @dataclass(frozen=True)

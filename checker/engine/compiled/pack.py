@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detachcheck.checker.engine.compile import CompiledModel, State
+from detachcheck.checker.engine.compiled.compile import CompiledModel, State
 
 EXTRA_BITS_MAX = 12
 """The extra part indexes the visited set's buckets directly: at most 4096 of them."""

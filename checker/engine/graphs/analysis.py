@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from detachcheck.checker.engine.explore import Exploration
+from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.fsm.system import Action
 from detachcheck.fsm.view import View
 from detachcheck.properties.registry import Property

@@ -1,0 +1,1 @@
+"""The declarations compiled into tables: model, packing, successor step, property checks, symmetry."""

@@ -1,0 +1,1 @@
+"""Analyses of the explored graph: liveness lassos, recoverability closures, unfolding."""
