@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-HASH_BITS = 4
+HASH_BITS = 6
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 

@@ -41,6 +41,24 @@ class IntColumn(Sequence[int]):
             yield from self.array[start:start + CHUNK].tolist()
 
 
+class GrowingArray:
+    """A 1-D array appended to in place. Each append reallocates it to the exact new length; for a
+    large array the C library's realloc remaps its pages instead of copying them, so appending
+    never holds two copies and the resident memory stays what is stored. No view of `array` may be
+    kept across an append (it may move)."""
+
+    def __init__(self, dtype: type) -> None:
+        self.array = np.zeros(0, dtype=dtype)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def append(self, values: np.ndarray) -> None:
+        n = len(self.array)
+        self.array.resize(n + len(values), refcheck=False)
+        self.array[n:] = values
+
+
 class LevelDepths(Sequence[int]):
     """A state's depth, from the level boundaries (ids of a level are contiguous)."""
 

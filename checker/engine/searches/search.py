@@ -21,7 +21,13 @@ from detachcheck.checker.engine.compiled.frontier import Tables, discovery_order
 from detachcheck.checker.engine.compiled.pack import packing_for
 from detachcheck.checker.engine.searches.edges import Edges
 from detachcheck.checker.engine.searches.keyset import KeySet
-from detachcheck.checker.engine.searches.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
+from detachcheck.checker.engine.searches.packed import (
+    GrowingArray,
+    IntColumn,
+    LevelDepths,
+    PackedExploration,
+    PackedStates,
+)
 from detachcheck.checker.engine.searches.progress import SEARCHING, Deadline, Progress, Status
 from detachcheck.properties.registry import Property
 
@@ -54,8 +60,8 @@ a stored state while the per-chunk work stays cheap."""
 
 
 def chunk_size(stored: int) -> int:
-    """States expanded at once when `stored` states are stored: a 32nd of them, at least FRONTIER_CHUNK."""
-    return max(FRONTIER_CHUNK, stored // 32)
+    """States expanded at once when `stored` states are stored: a 128th of them, at least FRONTIER_CHUNK."""
+    return max(FRONTIER_CHUNK, stored // 128)
 
 
 @dataclass
@@ -151,8 +157,14 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     word, extra = word[first], None if extra is None else extra[first]
     n = len(word)
     keys.add(word, extra, np.arange(n))
-    parents = [np.arange(n, dtype=np.int32)]
-    vias = [np.full(n, -1, dtype=np.int16)]
+    # The states by id, their parents and actions: appended to in place (no lists joined at the end)
+    words, extras = GrowingArray(np.uint64), GrowingArray(np.uint32) if extra is not None else None
+    parents, vias = GrowingArray(np.int32), GrowingArray(np.int16)
+    words.append(word)
+    if extras is not None:
+        extras.append(extra)
+    parents.append(np.arange(n, dtype=np.int32))
+    vias.append(np.full(n, -1, dtype=np.int16))
     bounds = [0, n]
     checks.new_states(0, packing.unpack(word, extra))
     transitions = 0
@@ -160,12 +172,12 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     stopped = None
     level_start = 0
     expanded_depth = -1
-    while len(word):
-        next_words: list[np.ndarray] = []
-        next_extras: list[np.ndarray] = []
+    while n > level_start:
+        level_end = n
         step = chunk_size(n)
-        for at in range(0, len(word), step):  # bounded transients: a chunk's successors at a time
-            chunk = Chunk(word[at:at + step], None if extra is None else extra[at:at + step], level_start + at)
+        for at in range(level_start, level_end, step):  # bounded transients: a chunk's successors at a time
+            end = min(at + step, level_end)  # copies: the arrays may move as new states are appended
+            chunk = Chunk(words.array[at:end].copy(), None if extras is None else extras.array[at:end].copy(), at)
             found, counted = _expand(chunk, tables, keys, checks, canonical, recorder, stop, n, max_states)
             transitions += counted
             if found.allowed < found.distinct:
@@ -175,36 +187,24 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
                 parents.append(found.parent)
                 vias.append(found.via)
                 checks.new_states(n, packing.unpack(found.word, found.extra))
-                next_words.append(found.word)
-                if found.extra is not None:
-                    next_extras.append(found.extra)
+                words.append(found.word)
+                if extras is not None:
+                    extras.append(found.extra)
                 n += found.allowed
-            del found
+            del found, chunk
         expanded_depth += 1
-        level_start += len(word)
-        word = np.concatenate(next_words) if next_words else np.zeros(0, dtype=np.uint64)
-        extra = None if extra is None else (np.concatenate(next_extras) if next_extras else np.zeros(0, np.uint32))
-        del next_words, next_extras
-        if len(word):
+        level_start = level_end
+        if n > level_start:
             bounds.append(n)
         if progress is not None:
-            progress(Status(phase, n, transitions, expanded_depth + 1, len(word)))
-        if len(word) and deadline is not None and deadline.expired():
+            progress(Status(phase, n, transitions, expanded_depth + 1, n - level_start))
+        if n > level_start and deadline is not None and deadline.expired():
             complete, stopped = False, "max-seconds"
             break
     keys.settle()
-    parent = np.concatenate(parents)
-    via = np.concatenate(vias)
-    del parents, vias  # before the keys by id: the lists and their concatenation are not held together
-    by_id_word = np.zeros(n, dtype=np.uint64)
-    by_id_extra = np.zeros(n, dtype=np.uint32) if packing.two_part else None
-    for b, words in keys.words.items():
-        by_id_word[keys.ids[b]] = words
-        if by_id_extra is not None:
-            by_id_extra[keys.ids[b]] = b
     found = PackedExploration(
-        model, tables, keys, PackedStates(packing, by_id_word, by_id_extra),
-        IntColumn(parent), IntColumn(via), LevelDepths(np.array(bounds)),
+        model, tables, keys, PackedStates(packing, words.array, None if extras is None else extras.array),
+        IntColumn(parents.array), IntColumn(vias.array), LevelDepths(np.array(bounds)),
         transitions, complete, checks.found, stopped, expanded_depth, symmetry)
     found.cut = stop is not None
     if recorder is not None and stopped != "max-seconds":  # else its last level went unexpanded
