@@ -12,7 +12,7 @@ import numpy as np
 from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.compiled.frontier import Tables
 from detachcheck.checker.engine.graphs.graph import ArrayGraph, array_graph, fire_masks, fired_keys
-from detachcheck.checker.engine.searches.packed import CHUNK
+from detachcheck.checker.engine.searches.packed import CHUNK, GrowingArray
 
 
 class Edges:
@@ -24,10 +24,10 @@ class Edges:
         self.masks = fire_masks(model, tables.packing)
         self.moving = symmetry is not None and bool(getattr(symmetry, "requests", False))
         self.symmetry = symmetry
-        self.rows: list[np.ndarray] = []  # edges per state, level by level
-        self.targets: list[np.ndarray] = []
-        self.actions: list[np.ndarray] = []
-        self.moves: list[np.ndarray] = []
+        self.rows = GrowingArray(np.int32)  # edges per state, in id order
+        self.targets = GrowingArray(np.int32)  # per edge, rows in id order, each row in discovery order
+        self.actions = GrowingArray(np.int16)
+        self.moves = GrowingArray(np.uint8)
         self.fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
@@ -52,22 +52,19 @@ class Edges:
         keys (`word`, `extra`) for coverage."""
         keep = order[target[order] >= 0]
         src, act = source[keep], action[keep]
-        self.rows.append(np.bincount(src, minlength=size).astype(np.int32))
-        self.targets.append(target[keep].astype(np.int32))
-        self.actions.append(act.astype(np.int16))
+        self.rows.append(np.bincount(src, minlength=size))
+        self.targets.append(target[keep])
+        self.actions.append(act)
         if move is not None:
             self.moves.append(move[keep])
         self.fired.append(fired_keys(self.masks, action, word[source], None if extra is None else extra[source]))
 
     def graph(self) -> ArrayGraph:
-        """The recorded edges as the analyses' arrays (the per-level parts are released)."""
-        indptr = np.zeros(sum(len(r) for r in self.rows) + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(self.rows) if self.rows else np.zeros(0, np.int32), out=indptr[1:])
-        self.rows = []
-        target = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int32)
-        self.targets = []
-        action = np.concatenate(self.actions) if self.actions else np.zeros(0, np.int16)
-        self.actions = []
-        moves = (np.concatenate(self.moves) if self.moves else np.zeros(0, np.uint8)) if self.moving else None
-        self.moves = []
+        """The recorded edges as the analyses' arrays (handed over, not copied)."""
+        indptr = np.zeros(len(self.rows) + 1, dtype=np.int64)
+        np.cumsum(self.rows.array, out=indptr[1:])
+        target, action = self.targets.array, self.actions.array
+        moves = self.moves.array if self.moving else None
+        self.rows, self.targets = GrowingArray(np.int32), GrowingArray(np.int32)  # released to the graph
+        self.actions, self.moves = GrowingArray(np.int16), GrowingArray(np.uint8)
         return array_graph(self.model, self.tables.packing, target, action, indptr, moves, self.fired)
