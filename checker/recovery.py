@@ -252,7 +252,28 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property,
     ends = states[visited[-1]]
     if symmetry is not None and real is not None:
         acts, ends = unfold(exploration.model, symmetry, real, [states[i] for i in visited[1:]])
-    return Recovery(visited, acts, commands(exploration, visited, acts), chores(view(ends)))
+    return Recovery(visited, acts, commands(exploration.model, acts), chores(view(ends)))
+
+
+def cheapest_path(model: CompiledModel, start: State, goal: Callable[[View], bool],
+                  limit: int | None = None) -> tuple[list[State], list[int]] | None:
+    """The cheapest path over `model`'s own steps from the state `start` to a state `goal` accepts,
+    costed as a recovery is (`cost`, clean-ups by hand as commands): its states and actions, None
+    if there is none, TooFar past `limit` states. It sees only what is cheaper than the answer."""
+    view = model.layout.view
+    costs = [cost(ca.action) for ca in model.actions]
+    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))],
+                    lambda here: chores(view(here)) if goal(view(here)) else None, limit)
+
+
+def recovery_from(model: CompiledModel, start: State, target: Property, limit: int | None = None) -> Recovery | None:
+    """The cheapest recovery from the real state `start` over the relied-on `model` (`relied_model`),
+    found by `cheapest_path` (TooFar past `limit` states)."""
+    path = cheapest_path(model, start, target.check, limit)
+    if path is None:
+        return None
+    states, acts = path
+    return Recovery(list(range(len(states))), acts, commands(model, acts), chores(model.layout.view(states[-1])))
 
 
 def unfold(model: CompiledModel, symmetry: Any, real: tuple, canonical: list[tuple]) -> tuple[list[int], tuple]:
@@ -267,11 +288,16 @@ def unfold(model: CompiledModel, symmetry: Any, real: tuple, canonical: list[tup
 Cost = tuple[int, int, int]
 
 
+class TooFar(Exception):
+    """A cheapest-path search saw more states than its limit."""
+
+
 def cheapest(start: Any, edges: Callable[[Any], list[tuple[int, Any, Cost]]],
              finish: Callable[[Any], list[str] | None], limit: int | None = None) -> tuple[list, list[int]] | None:
     """Dijkstra from `start` over `edges(state)` (action, next state, cost) to a state `finish`
     accepts (it returns the clean-ups left by hand there, each costing as much as a command):
-    the states and actions of the cheapest path, or None (none, or more than `limit` states seen)."""
+    the states and actions of the cheapest path, or None if there is none; TooFar once more than
+    `limit` states are seen."""
     best: dict[Any, Cost] = {start: (0, 0, 0)}
     parent: dict[Any, tuple[Any, int]] = {start: (None, -1)}
     todo: list[tuple[Cost, bool, Any]] = [((0, 0, 0), False, start)]
@@ -298,15 +324,14 @@ def cheapest(start: Any, edges: Callable[[Any], list[tuple[int, Any, Cost]]],
                 parent[nxt] = (here, ai)
                 heapq.heappush(todo, (new, False, nxt))
                 if limit is not None and len(parent) > limit:
-                    return None
+                    raise TooFar(limit)
     return None
 
 
-def commands(exploration: Any, path: list[int], acts: list[int], server: str = "SERVER",
+def commands(model: CompiledModel, acts: list[int], server: str = "SERVER",
              volumes: dict[str, str] | None = None) -> list[str]:
     """The recovery as commands: operator steps one each, a new detach request as
     `nova volume-detach`, the requests already in flight as a wait."""
-    model = exploration.model
     names = volumes or {}
     out: list[str] = []
     waited: set[str] = set()

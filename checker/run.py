@@ -31,8 +31,13 @@ from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
 from detachcheck.checker.outputs.report import build_report
 from detachcheck.checker.recovery import (
+    Recovery,
     RecoveryModel,
+    TooFar,
+    operator_model,
+    recovery_from,
     recovery_model,
+    relied_model,
     relied_search,
     shortest_recovery,
     unrecoverable,
@@ -193,7 +198,8 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     if partial:
         report["search"]["partial"] = partial_summary(exploration, phases, max_seconds, deadline.expired())
     if recoveries and exploration.complete and not deadline.expired():
-        add_recoveries(report, view, lassos, lambda starts: recovery_model(
+        ops_model = relied[0] if relied is not None else relied_model(operator_model(exploration, rel, likely))
+        add_recoveries(report, view, lassos, ops_model, lambda starts: recovery_model(
             exploration, rel, operator, processes, likely, engine=engine, symmetry=symmetry, max_states=max_states,
             deadline=deadline, target=REGISTRY["recoverable"], starts=starts, relied=relied))
     if likelihood and not likely and not partial:
@@ -225,20 +231,36 @@ def _end_states(report: dict[str, Any], view: Any, lassos: dict[str, analysis.La
     return out
 
 
-def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],
+RECOVERY_LIMIT = 5_000
+"""States a counterexample's own cheapest-recovery search may see; past it, the ends left are
+searched together on the relied-on model's explored graph (`recovery_model`)."""
+
+
+def add_recoveries(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso], relied: CompiledModel,
                    search: Callable[[list[tuple[int, ...]]], RecoveryModel | None]) -> None:
-    """Each counterexample's cheapest operator recovery, as commands (`checker/recovery.py`), over
-    the relied-on model `search` explores from the counterexamples' last states."""
+    """Each counterexample's cheapest operator recovery, as commands (`checker/recovery.py`): searched
+    from its last state over the relied-on model `relied` (seeing only what is cheaper than the
+    answer), or, for the ends whose search passes RECOVERY_LIMIT states (a state that cannot recover
+    has its whole closure to see), over the relied-on model `search` explores from them together."""
     target = REGISTRY["recoverable"]
-    ends = _end_states(report, view, lassos)
-    ops = search(sorted({view.states[sid] for _, sid in ends})) if ends else None
-    if ops is None:
-        return
-    for entry, sid in ends:
-        real = view.states[sid]
-        found = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(real), target, real, ops.symmetry)
-        entry["recovery"] = None if found is None else {"commands": found.commands, "steps": len(found.actions),
-                                                        "host_cleanup": found.host_cleanup}
+    found: dict[tuple[int, ...], Recovery | None] = {}
+    far: list[tuple[int, ...]] = []
+    ends = [(entry, view.states[sid]) for entry, sid in _end_states(report, view, lassos)]
+    for _, real in ends:
+        if real in found or real in far:
+            continue
+        try:
+            found[real] = recovery_from(relied, real, target, RECOVERY_LIMIT)
+        except TooFar:
+            far.append(real)
+    ops = search(sorted(far)) if far else None
+    for real in far if ops is not None else ():
+        found[real] = shortest_recovery(ops.exploration, ops.graph.succ, ops.id_of(real), target, real, ops.symmetry)
+    for entry, real in ends:
+        if real in found:
+            rec = found[real]
+            entry["recovery"] = None if rec is None else {"commands": rec.commands, "steps": len(rec.actions),
+                                                          "host_cleanup": rec.host_cleanup}
 
 
 def narrow_windows(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso],

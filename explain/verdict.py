@@ -10,7 +10,7 @@ from typing import Any
 
 from detachcheck.checker.engine.compiled.compile import CompiledModel, State
 from detachcheck.checker.engine.searches.explore import Exploration
-from detachcheck.checker.recovery import cheapest, chores, commands, cost, host_cleanup, relied_model
+from detachcheck.checker.recovery import TooFar, cheapest_path, commands, host_cleanup, relied_model
 from detachcheck.fsm import request as req
 from detachcheck.fsm.bdm import PRESENT
 from detachcheck.fsm.releases import Release
@@ -79,16 +79,6 @@ def _fake_exploration(model: CompiledModel, states: list[State]) -> Exploration:
     return Exploration(model, list(states), [-1] * len(states), [-1] * len(states), [0] * len(states), 0, True)
 
 
-def _cheapest_path(model: CompiledModel, start: State, goal: Callable[[View], bool],
-                   limit: int) -> tuple[list[State], list[int]] | None:
-    """The cheapest path from `start` to a state `goal` accepts, costed as `checker/recovery.py`
-    costs a recovery (commands typed and clean-ups by hand, disruption, steps)."""
-    view = model.layout.view
-    costs = [cost(ca.action) for ca in model.actions]
-    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))],
-                    lambda here: chores(view(here)) if goal(view(here)) else None, limit)
-
-
 def _reachable(model: CompiledModel, starts: Sequence[State]) -> list[State]:
     """States reachable from the end states with no operator action and no new request: the requests in
     flight run on (any outcome), the guest acts, nova-compute may crash and restart."""
@@ -152,13 +142,16 @@ def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume:
     cleanup: list[str] = []
     failed = 0
     for i, (state, _, _) in enumerate(cands):
-        found = _cheapest_path(model, state, target.check, MAX_RECOVERY_STATES)
+        try:
+            found = cheapest_path(model, state, target.check, MAX_RECOVERY_STATES)
+        except TooFar:
+            found = None
         if found is None:
             failed += 1
             continue
         states, acts = found
         ex = _fake_exploration(model, states)
-        cmds = tuple(commands(ex, list(range(len(states))), acts, server=server, volumes={DATA: volume}))
+        cmds = tuple(commands(model, acts, server=server, volumes={DATA: volume}))
         groups.setdefault(cmds, []).append(i)
         for line in host_cleanup(ex, len(states) - 1):
             line = line.replace(f"volume {DATA}:", f"volume {volume}:", 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 from detachcheck.fsm import lock as lk
 from detachcheck.fsm.attachment import ATTACHMENT
@@ -89,16 +90,16 @@ class System:
     """Whether narrow windows are closed: no `slow` or `process` step of one actor runs while another
     request is inside a synchronous section (`checker/likelihood.py`)."""
 
-    @property
+    @cached_property
     def volume_ids(self) -> tuple[str, ...]:
         """`root` then the data volumes."""
         return (ROOT_ID, *self.data_volume_ids)
 
-    @property
+    @cached_property
     def data_volume_ids(self) -> tuple[str, ...]:
         return tuple(str(i) for i in range(1, self.volumes + 1))
 
-    @property
+    @cached_property
     def request_ids(self) -> tuple[str, ...]:
         return tuple(str(i) for i in range(1, self.requests + 1))
 

@@ -216,8 +216,14 @@ class Symmetry:
         return tuple(out)
 
     def canonical_state(self, state: State) -> State:
-        values = np.array(state, dtype=np.uint8)[:, None]
-        return tuple(self.canonical_values(values)[:, 0].tolist())
+        return self.canonical_states([state])[0]
+
+    def canonical_states(self, states: list[State]) -> list[State]:
+        """Canonical representatives of some states, in one vectorised call."""
+        if not states:
+            return []
+        values = np.array(states, dtype=np.uint8).T
+        return [tuple(column) for column in self.canonical_values(values).T.tolist()]
 
     def verify(self) -> None:
         """Raise NotSymmetric unless every permutation maps actions to actions and initials to initials."""

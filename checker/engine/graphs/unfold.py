@@ -96,8 +96,9 @@ class RealPaths(ParentLinks):
              index: bool = True) -> tuple[int, int]:
         """(action, real id) of the first step from real state `real` into the orbit of `canonical`."""
         sym = symmetry or self.symmetry
-        for ai, succ in self.model.enabled(self._states[real]):
-            if sym.canonical_state(succ) == canonical:
+        enabled = self.model.enabled(self._states[real])
+        for (ai, succ), c in zip(enabled, sym.canonical_states([s for _, s in enabled]), strict=True):
+            if c == canonical:
                 return ai, self._add(succ, real, ai, index)
         raise AssertionError("a reduced edge has no real counterpart: the model is not symmetric")
 
@@ -146,6 +147,9 @@ class _Identity:
 
     def canonical_state(self, state: State) -> State:
         return state
+
+    def canonical_states(self, states: list[State]) -> list[State]:
+        return states
 
 
 def full_count(reduced: PackedExploration, symmetry: Symmetry) -> int:
