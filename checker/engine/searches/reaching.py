@@ -20,29 +20,15 @@ from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.compiled.frontier import Tables, successors
 from detachcheck.checker.engine.graphs.graph import array_graph
 from detachcheck.checker.engine.searches.keyset import KeySet
-from detachcheck.checker.engine.searches.packed import IntColumn, LevelDepths, PackedExploration, PackedStates
+from detachcheck.checker.engine.searches.packed import (
+    GrowingArray,
+    IntColumn,
+    LevelDepths,
+    PackedExploration,
+    PackedStates,
+)
 from detachcheck.checker.engine.searches.progress import Deadline, Progress, Status
 from detachcheck.checker.engine.searches.search import chunk_size, first_occurrences
-
-
-class Growing:
-    """A numpy column appended to level by level and read anywhere (capacity grows by half)."""
-
-    def __init__(self, dtype: type) -> None:
-        self.data = np.zeros(1 << 16, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        need = self.size + len(values)
-        if need > len(self.data):
-            grown = np.zeros(max(need, len(self.data) * 3 // 2), dtype=self.data.dtype)
-            grown[:self.size] = self.data[:self.size]
-            self.data = grown
-        self.data[self.size:need] = values
-        self.size = need
-
-    def view(self) -> np.ndarray:
-        return self.data[:self.size]
 
 
 class Adjacency:
@@ -51,24 +37,24 @@ class Adjacency:
     in a few runs sorted by target (merged as they accumulate)."""
 
     def __init__(self) -> None:
-        self.target, self.action = Growing(np.int32), Growing(np.int16)
-        self.first, self.count = Growing(np.int64), Growing(np.int32)  # per state: where its out-edges lie
+        self.target, self.action = GrowingArray(np.int32), GrowingArray(np.int16)
+        self.first, self.count = GrowingArray(np.int64), GrowingArray(np.int32)  # per state: where its out-edges lie
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (targets sorted, their sources)
 
     def grow(self, states: int) -> None:
         """Room for `states` more states, with no edges yet."""
-        self.first.extend(np.zeros(states, dtype=np.int64))
-        self.count.extend(np.zeros(states, dtype=np.int32))
+        self.first.append(np.zeros(states, dtype=np.int64))
+        self.count.append(np.zeros(states, dtype=np.int32))
 
     def add(self, source: np.ndarray, target: np.ndarray, action: np.ndarray) -> None:
         """The out-edges of states expanded together (each state is expanded once)."""
         order = np.argsort(source, kind="stable")
         source, target = source[order], target[order]
         rows, counts = np.unique(source, return_counts=True)
-        self.first.data[rows] = self.target.size + np.cumsum(counts) - counts
-        self.count.data[rows] = counts
-        self.target.extend(target)
-        self.action.extend(action[order])
+        self.first.array[rows] = len(self.target) + np.cumsum(counts) - counts
+        self.count.array[rows] = counts
+        self.target.append(target)
+        self.action.append(action[order])
         by_target = np.argsort(target, kind="stable")
         self.runs.append((target[by_target], source[by_target].astype(np.int32)))
         while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):  # runs of halving sizes
@@ -78,9 +64,9 @@ class Adjacency:
             self.runs.append((tgt[by_target], src[by_target]))
 
     def successors(self, states: np.ndarray) -> np.ndarray:
-        counts = self.count.data[states]
-        at = np.repeat(self.first.data[states] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        return self.target.data[at]
+        counts = self.count.array[states]
+        at = np.repeat(self.first.array[states] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return self.target.array[at]
 
     def predecessors(self, states: np.ndarray) -> np.ndarray:
         """Sources of the edges into `states` (sorted)."""
@@ -94,11 +80,11 @@ class Adjacency:
 
     def csr(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, targets, actions) with rows in id order."""
-        counts = self.count.view()[:n]
+        counts = self.count.array[:n]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        at = np.repeat(self.first.view()[:n] - indptr[:-1], counts) + np.arange(int(indptr[-1]))
-        return indptr, self.target.data[at], self.action.data[at]
+        at = np.repeat(self.first.array[:n] - indptr[:-1], counts) + np.arange(int(indptr[-1]))
+        return indptr, self.target.array[at], self.action.array[at]
 
 
 def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -128,9 +114,9 @@ class GoalSearch:
         self.canonical = getattr(symmetry, "canonical", None)
         self.max_states = max_states
         self.keys = KeySet()
-        self.words, self.extras = Growing(np.uint64), Growing(np.uint32)
-        self.parent, self.via = Growing(np.int32), Growing(np.int16)
-        self.at_goal, self.expanded, self.good = Growing(np.bool_), Growing(np.bool_), Growing(np.bool_)
+        self.words, self.extras = GrowingArray(np.uint64), GrowingArray(np.uint32)
+        self.parent, self.via = GrowingArray(np.int32), GrowingArray(np.int16)
+        self.at_goal, self.expanded, self.good = GrowingArray(np.bool_), GrowingArray(np.bool_), GrowingArray(np.bool_)
         self.adjacency = Adjacency()
         self.bounds = [0]
         self.transitions = 0
@@ -138,27 +124,27 @@ class GoalSearch:
 
     @property
     def n(self) -> int:
-        return self.words.size
+        return len(self.words)
 
     def store(self, word: np.ndarray, extra: np.ndarray | None, parent: np.ndarray, via: np.ndarray) -> None:
         """New states (distinct, absent so far), numbered from `n` on."""
         n, m = self.n, len(word)
         self.keys.add(word, extra, np.arange(n, n + m))
-        self.words.extend(word)
-        self.extras.extend(extra if extra is not None else np.zeros(m, np.uint32))
-        self.parent.extend(parent)
-        self.via.extend(via)
-        self.at_goal.extend(np.zeros(m, dtype=bool))  # both set by `settle`
-        self.good.extend(np.zeros(m, dtype=bool))
-        self.expanded.extend(np.zeros(m, dtype=bool))
+        self.words.append(word)
+        self.extras.append(extra if extra is not None else np.zeros(m, np.uint32))
+        self.parent.append(parent)
+        self.via.append(via)
+        self.at_goal.append(np.zeros(m, dtype=bool))  # both set by `settle`
+        self.good.append(np.zeros(m, dtype=bool))
+        self.expanded.append(np.zeros(m, dtype=bool))
         self.adjacency.grow(m)
 
     def expand(self, ids: np.ndarray) -> np.ndarray:
         """Expand states `ids` (not expanded yet); the ids of those with an edge into a good state."""
-        word = self.words.data[ids]
-        extra = self.extras.data[ids] if self.tables.packing.two_part else None
+        word = self.words.array[ids]
+        extra = self.extras.array[ids] if self.tables.packing.two_part else None
         succ = successors(self.tables, word, extra, ordered=False)
-        self.expanded.data[ids] = True
+        self.expanded.array[ids] = True
         source = ids[succ.source]
         cw, cx = succ.word, succ.extra
         if self.canonical is not None:
@@ -177,7 +163,7 @@ class GoalSearch:
                    succ.action[new])
         self.adjacency.add(source, target, action)
         self.transitions += len(kept)
-        return source[self.good.data[target]]
+        return source[self.good.array[target]]
 
     def settle(self, since: int, shown: list[np.ndarray]) -> None:
         """Mark what reaches a goal state now: the goal states found from id `since` on, the states
@@ -185,25 +171,25 @@ class GoalSearch:
         packing = self.tables.packing
         for at in range(since, self.n, GOAL_CHUNK):  # large parts: a decision-tree walk costs per call
             stop = min(self.n, at + GOAL_CHUNK)
-            extra = self.extras.data[at:stop] if packing.two_part else None
-            self.at_goal.data[at:stop] = self.goal(packing.unpack(self.words.data[at:stop], extra))
-        new_goals = since + np.flatnonzero(self.at_goal.data[since:self.n])
-        _spread(np.concatenate([*shown, new_goals]), self.good.data, self.adjacency.predecessors)
+            extra = self.extras.array[at:stop] if packing.two_part else None
+            self.at_goal.array[at:stop] = self.goal(packing.unpack(self.words.array[at:stop], extra))
+        new_goals = since + np.flatnonzero(self.at_goal.array[since:self.n])
+        _spread(np.concatenate([*shown, new_goals]), self.good.array, self.adjacency.predecessors)
 
     def open_states(self, starts: int) -> np.ndarray:
         """The states still needed, not expanded yet: those a start not yet known good leads to."""
         needed = np.zeros(self.n, dtype=bool)
-        _spread(np.flatnonzero(~self.good.data[:starts]), needed, self.adjacency.successors)
-        return np.flatnonzero(needed & ~self.expanded.view())
+        _spread(np.flatnonzero(~self.good.array[:starts]), needed, self.adjacency.successors)
+        return np.flatnonzero(needed & ~self.expanded.array)
 
     def exploration(self, complete: bool, stopped: str | None) -> PackedExploration:
         """The search as the analyses read it, its graph (every expanded state's edges) included."""
         n, packing = self.n, self.tables.packing
         indptr, to, action = self.adjacency.csr(n)
-        states = PackedStates(packing, self.words.view().copy(),
-                              self.extras.view().copy() if packing.two_part else None)
-        found = PackedExploration(self.model, self.tables, self.keys, states, IntColumn(self.parent.view().copy()),
-                                  IntColumn(self.via.view().copy()), LevelDepths(np.array(self.bounds)),
+        states = PackedStates(packing, self.words.array,
+                              self.extras.array if packing.two_part else None)
+        found = PackedExploration(self.model, self.tables, self.keys, states, IntColumn(self.parent.array),
+                                  IntColumn(self.via.array), LevelDepths(np.array(self.bounds)),
                                   self.transitions, complete, {}, stopped, 0, self.symmetry, cut=True)
         found.keep_graph(array_graph(self.model, packing, to, action, indptr, None, []))
         return found
@@ -230,7 +216,7 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
     run.bounds.append(run.n)
     run.settle(0, [])
     complete, stopped = True, None
-    todo = np.flatnonzero(~run.good.view())  # the starts not at a goal
+    todo = np.flatnonzero(~run.good.array)  # the starts not at a goal
     while len(todo):
         before = run.n
         step = chunk_size(run.n)
@@ -246,4 +232,4 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
             break
     if run.capped:
         complete, stopped = False, "max-states"
-    return run.exploration(complete, stopped), start_of, run.at_goal.view().copy()
+    return run.exploration(complete, stopped), start_of, run.at_goal.array
