@@ -3,11 +3,14 @@
 After each level, on the graph explored so far: a state is *good* if it reaches a goal state
 (reverse reachability), a start is *open* while it is not good, and the states still *needed* are
 those an open start reaches (forward reachability; none of them is good, or the start would be).
-Only needed states not yet expanded are expanded next, whichever level found them. So a start
-stops costing anything as soon as one path from it to a goal is known, and when the search ends
-every open start has had its whole closure explored without meeting a goal: it really cannot
-reach one. For recoverability (`recovery.py`) most states reach a consistent one in a few steps,
-and this stores a fraction of the full closure of the checked states.
+Only needed states not yet expanded are expanded next, whichever level found them, and only for
+the first open starts (a window that grows as starts are settled). So a start stops costing
+anything as soon as one path from it to a goal is known; the search ends when every start is
+good, or when the window's open starts have had their whole closures explored without meeting a
+goal: the first of them really cannot reach one, every start before it can, and the starts after
+it are left unanswered (the verdict and its counterexample need no more). For recoverability
+(`recovery.py`) most states reach a consistent one in a few steps, and this stores a fraction of
+the full closure of the checked states.
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np
 
 GOAL_CHUNK = 1 << 18
 """States the goal is evaluated on at once."""
+WINDOW = 1 << 12
+"""Open starts worked on at first (`goal_search` widens and narrows it)."""
 
 
 class GoalSearch:
@@ -176,10 +181,10 @@ class GoalSearch:
         new_goals = since + np.flatnonzero(self.at_goal.array[since:self.n])
         _spread(np.concatenate([*shown, new_goals]), self.good.array, self.adjacency.predecessors)
 
-    def open_states(self, starts: int) -> np.ndarray:
-        """The states still needed, not expanded yet: those a start not yet known good leads to."""
+    def open_states(self, starts: np.ndarray) -> np.ndarray:
+        """The states still needed, not expanded yet: those the `starts` (not known good) lead to."""
         needed = np.zeros(self.n, dtype=bool)
-        _spread(np.flatnonzero(~self.good.array[:starts]), needed, self.adjacency.successors)
+        _spread(starts, needed, self.adjacency.successors)
         return np.flatnonzero(needed & ~self.expanded.array)
 
     def exploration(self, complete: bool, stopped: str | None) -> PackedExploration:
@@ -200,7 +205,8 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
                 max_states: int | None = None, deadline: Deadline | None = None, progress: Progress | None = None,
                 phase: str = "") -> tuple[PackedExploration, np.ndarray, np.ndarray]:
     """Search from the starts (packed keys `word`, `extra`) until each start is known to reach a state
-    `goal` holds for (column-wise values -> bool), or its whole closure is explored. Returns the
+    `goal` holds for (column-wise values -> bool), or the first start that cannot is known (its whole
+    closure explored; the starts after it may be left open). Returns the
     search (its `graph()` holds the edges of every expanded state), each start's id in it, and the
     goal on every state found."""
     run = GoalSearch(model, tables, goal, symmetry, max_states)
@@ -216,20 +222,27 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
     run.bounds.append(run.n)
     run.settle(0, [])
     complete, stopped = True, None
-    todo = np.flatnonzero(~run.good.array)  # the starts not at a goal
-    while len(todo):
+    window, first_open = WINDOW, -1
+    while len(open_starts := np.flatnonzero(~run.good.array[:starts])):
+        # The first open starts only: once their closures are all explored, the first of them is
+        # the first start that cannot reach a goal, and the starts after it need no answer. The
+        # window widens while the first open start moves on, and narrows while it stays.
+        window = window * 2 if open_starts[0] != first_open else max(1, window // 4)
+        first_open = open_starts[0]
+        todo = run.open_states(open_starts[:window])
+        if not len(todo):
+            break
+        if deadline is not None and deadline.expired():
+            complete, stopped = False, "max-seconds"
+            break
         before = run.n
         step = chunk_size(run.n)
         shown = [run.expand(todo[at:at + step]) for at in range(0, len(todo), step)]
         if run.n > before:
             run.bounds.append(run.n)
         run.settle(before, shown)
-        todo = run.open_states(starts)
         if progress is not None:
             progress(Status(phase, run.n, run.transitions, len(run.bounds) - 2, len(todo)))
-        if len(todo) and deadline is not None and deadline.expired():
-            complete, stopped = False, "max-seconds"
-            break
     if run.capped:
         complete, stopped = False, "max-states"
     return run.exploration(complete, stopped), start_of, run.at_goal.array
