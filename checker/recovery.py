@@ -163,8 +163,9 @@ def unrecoverable(checked: Any, release: Release, likely: bool, target: Property
                   deadline: Deadline | None = None, progress: Progress | None = None,
                   relied: Relied | None = None) -> tuple[bool, Stuck | None]:
     """(settled, the first state of `checked` from which no relied-on path reaches `target`, by its id
-    there). The relied-on model is searched from every checked state until each is known to reach
-    `target` or has had its whole closure explored (`engine/searches/reaching.py`); not settled if cut short."""
+    there). The relied-on model is searched from the checked states until each is known to reach
+    `target`, or the first that cannot is known, its whole closure explored (`engine/searches/reaching.py`);
+    not settled if cut short."""
     model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
     ops, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
                                     Memo(model.layout, target.check), sym, max_states, deadline, progress,

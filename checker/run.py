@@ -90,8 +90,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a second check of
     the likely model, for the properties violated here; `likely` checks that model itself. With
     `recoveries`, each counterexample gets its cheapest operator recovery (`checker/recovery.py`);
-    `recoverable` searches the operator's relied-on model from every checked state until each is known
-    to recover (`engine/searches/reaching.py`), the recoveries search it from the counterexamples' last states.
+    `recoverable` searches the operator's relied-on model from the checked states until each is known
+    to recover or the first that cannot is known (`engine/searches/reaching.py`); each counterexample's
+    recovery is searched from its last state, cheapest first (`add_recoveries`).
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.
