@@ -67,3 +67,17 @@ def test_goal_directed_search_expands_a_stuck_start_s_whole_closure():
     exhaustive, directed, _, _ = exhaustive_and_goal_directed("queens", 1, 2)
     assert exhaustive is not None and directed is not None
     assert directed.closure == exhaustive.closure > 1
+
+
+def test_goal_directed_search_stops_at_the_first_stuck_start():
+    """The starts after the first stuck one need no answer: their closures are not explored. At
+    queens 2 volumes / 2 requests some 27,000 starts are stuck; exploring all their closures
+    stored 5.7 times the checked states, stopping at the first stores well under twice."""
+    model = compile_system(compose(RELEASES["queens"], 2, 2))
+    checked = search(model, [])
+    relied, tables, sym = relied_search(checked, RELEASES["queens"], False, False)
+    ops, starts, good = goal_search(relied, tables, *checked_keys(checked, tables.packing),
+                                    Memo(relied.layout, TARGET.check), sym)
+    stuck = graph.find_unrecoverable(ops, ops.graph(), TARGET, at_rest_failures, starts, good)
+    assert ops.complete and stuck is not None
+    assert len(ops.states) < 2 * len(checked.states)

@@ -4,7 +4,7 @@ After each level, on the graph explored so far: a state is *good* if it reaches 
 (reverse reachability), a start is *open* while it is not good, and the states still *needed* are
 those an open start reaches (forward reachability; none of them is good, or the start would be).
 Only needed states not yet expanded are expanded next, whichever level found them, and only for
-the first open starts (a window that grows as starts are settled). So a start stops costing
+the first open starts (those placed before twice the first one's place). So a start stops costing
 anything as soon as one path from it to a goal is known; the search ends when every start is
 good, or when the window's open starts have had their whole closures explored without meeting a
 goal: the first of them really cannot reach one, every start before it can, and the starts after
@@ -106,7 +106,7 @@ def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np
 GOAL_CHUNK = 1 << 18
 """States the goal is evaluated on at once."""
 WINDOW = 1 << 12
-"""Open starts worked on at first (`goal_search` widens and narrows it)."""
+"""The starts worked on at first (`goal_search` widens the window as the first open start moves on)."""
 
 
 class GoalSearch:
@@ -222,14 +222,12 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
     run.bounds.append(run.n)
     run.settle(0, [])
     complete, stopped = True, None
-    window, first_open = WINDOW, -1
     while len(open_starts := np.flatnonzero(~run.good.array[:starts])):
-        # The first open starts only: once their closures are all explored, the first of them is
-        # the first start that cannot reach a goal, and the starts after it need no answer. The
-        # window widens while the first open start moves on, and narrows while it stays.
-        window = window * 2 if open_starts[0] != first_open else max(1, window // 4)
-        first_open = open_starts[0]
-        todo = run.open_states(open_starts[:window])
+        # The open starts before twice the first one's place only: once their closures are all
+        # explored, the first of them is the first start that cannot reach a goal, and the starts
+        # after it need no answer. The window widens as the first open start moves on.
+        window = open_starts[:np.searchsorted(open_starts, 2 * int(open_starts[0]) + WINDOW)]
+        todo = run.open_states(window)
         if not len(todo):
             break
         if deadline is not None and deadline.expired():
