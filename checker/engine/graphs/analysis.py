@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.fsm.system import Action
 from detachcheck.fsm.view import View
@@ -34,13 +35,18 @@ def build_graph(exploration: Exploration, keep: Callable[[Action], bool] | None 
     succ = []
     for state in exploration.states:
         succ.append([(ai, index[t]) for ai, t in model.enabled(state) if kept[ai] and t in index])
+    return Graph(succ, fair_processes(model))
+
+
+def fair_processes(model: CompiledModel) -> list[str | None]:
+    """Action index -> its fair process: the request it serves, or its step (None: not fair)."""
     process = []
     for ca in model.actions:
         step = ca.action.step
         req = dict(ca.action.keys).get("req")
         fair = step.is_fair and not step.binds_volume  # nobody has to send a request at all
         process.append(None if not fair else (f"request {req}" if req else step.name))
-    return Graph(succ, process)
+    return process
 
 
 @dataclass

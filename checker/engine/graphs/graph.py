@@ -25,7 +25,7 @@ from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.compiled.frontier import successors
 from detachcheck.checker.engine.compiled.pack import Packing
 from detachcheck.checker.engine.compiled.readsets import Memo
-from detachcheck.checker.engine.graphs.analysis import Lasso, Stuck, _fair_cycle
+from detachcheck.checker.engine.graphs.analysis import Lasso, Stuck, _fair_cycle, fair_processes
 from detachcheck.checker.engine.searches.packed import CHUNK, PackedExploration
 from detachcheck.checker.engine.searches.progress import Deadline
 from detachcheck.fsm.view import View
@@ -65,17 +65,6 @@ class _Rows:
         g = self.graph
         lo, hi = int(g.indptr[i]), int(g.indptr[i + 1])
         return list(zip(g.actions[lo:hi].tolist(), g.targets[lo:hi].tolist(), strict=True))
-
-
-def fair_processes(model: CompiledModel) -> list[str | None]:
-    """Action index -> its fair process, as in `analysis.build_graph`."""
-    process = []
-    for ca in model.actions:
-        step = ca.action.step
-        req = dict(ca.action.keys).get("req")
-        fair = step.is_fair and not step.binds_volume  # nobody has to send a request at all
-        process.append(None if not fair else (f"request {req}" if req else step.name))
-    return process
 
 
 def fire_masks(model: CompiledModel, packing: Packing) -> tuple[np.ndarray, np.ndarray]:
