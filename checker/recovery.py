@@ -244,9 +244,7 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property,
     `real` state `start` stands for, so that its commands name the real volumes and requests."""
     view = exploration.model.layout.view
     states = exploration.states
-    costs = [cost(ca.action) for ca in exploration.model.actions]
-    path = cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(succ[here])],
-                    lambda here: chores(view(states[here])) if target.check(view(states[here])) else None)
+    path = _cheapest(exploration.model, start, succ.__getitem__, states.__getitem__, target.check)
     if path is None:
         return None
     visited, acts = path
@@ -261,10 +259,18 @@ def cheapest_path(model: CompiledModel, start: State, goal: Callable[[View], boo
     """The cheapest path over `model`'s own steps from the state `start` to a state `goal` accepts,
     costed as a recovery is (`cost`, clean-ups by hand as commands): its states and actions, None
     if there is none, TooFar past `limit` states. It sees only what is cheaper than the answer."""
+    return _cheapest(model, start, model.enabled, lambda state: state, goal, limit)
+
+
+def _cheapest(model: CompiledModel, start: Any, succ: Callable[[Any], list[tuple[int, Any]]],
+              state_of: Callable[[Any], State], goal: Callable[[View], bool],
+              limit: int | None = None) -> tuple[list, list[int]] | None:
+    """`cheapest` over `succ(here)` ((action, next) pairs of `model`'s actions), costed as a
+    recovery is; `state_of(here)` is the state a node stands for."""
     view = model.layout.view
     costs = [cost(ca.action) for ca in model.actions]
-    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(model.enabled(here))],
-                    lambda here: chores(view(here)) if goal(view(here)) else None, limit)
+    return cheapest(start, lambda here: [(ai, nxt, costs[ai]) for ai, nxt in sorted(succ(here))],
+                    lambda here: chores(view(state_of(here))) if goal(view(state_of(here))) else None, limit)
 
 
 def recovery_from(model: CompiledModel, start: State, target: Property, limit: int | None = None) -> Recovery | None:
@@ -353,11 +359,6 @@ def commands(model: CompiledModel, acts: list[int], server: str = "SERVER",
             waited.add(keys["req"])
             out.append(f"wait: the detach request in flight (request {keys['req']}) runs on to its end")
     return out
-
-
-def host_cleanup(exploration: Any, sid: int) -> list[str]:
-    """What the recovered state still leaves on the host or the array, in plain words."""
-    return chores(exploration.model.layout.view(exploration.states[sid]))
 
 
 def chores(view: View) -> list[str]:

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detachcheck.checker.engine.compiled.compile import CompiledModel, State
-from detachcheck.checker.engine.searches.explore import Exploration
-from detachcheck.checker.recovery import TooFar, cheapest_path, commands, host_cleanup, relied_model
+from detachcheck.checker.recovery import TooFar, cheapest_path, chores, commands, relied_model
 from detachcheck.fsm import request as req
 from detachcheck.fsm.bdm import PRESENT
 from detachcheck.fsm.releases import Release
@@ -72,11 +71,6 @@ def components(view: View, slots: tuple[int, ...], started: int, requests: int) 
         else:
             out[f"request {n}"] = "ended" if n <= started else "not sent"
     return out
-
-
-def _fake_exploration(model: CompiledModel, states: list[State]) -> Exploration:
-    """An Exploration holding just a path's states: what `commands` and `host_cleanup` read."""
-    return Exploration(model, list(states), [-1] * len(states), [-1] * len(states), [0] * len(states), 0, True)
 
 
 def _reachable(model: CompiledModel, starts: Sequence[State]) -> list[State]:
@@ -150,10 +144,9 @@ def _recovery(model: CompiledModel, cands: list[Candidate], server: str, volume:
             failed += 1
             continue
         states, acts = found
-        ex = _fake_exploration(model, states)
         cmds = tuple(commands(model, acts, server=server, volumes={DATA: volume}))
         groups.setdefault(cmds, []).append(i)
-        for line in host_cleanup(ex, len(states) - 1):
+        for line in chores(model.layout.view(states[-1])):
             line = line.replace(f"volume {DATA}:", f"volume {volume}:", 1)
             if line not in cleanup:
                 cleanup.append(line)
