@@ -29,7 +29,7 @@ from detachcheck.checker.engine.searches.progress import (
 from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.likelihood import likelihood as likelihood_of
 from detachcheck.checker.likelihood import window
-from detachcheck.checker.outputs.report import build_report
+from detachcheck.checker.outputs.report import build_report, incident_entry, property_entry
 from detachcheck.checker.recovery import (
     Recovery,
     RecoveryModel,
@@ -47,7 +47,7 @@ from detachcheck.fsm.system import compose
 from detachcheck.fsm.view import View
 from detachcheck.properties import all_properties
 from detachcheck.properties.incidents import INCIDENTS
-from detachcheck.properties.registry import AT_REST, LIVENESS, RECOVERABLE, REGISTRY
+from detachcheck.properties.registry import ALWAYS, AT_REST, DEADLOCK, LIVENESS, RECOVERABLE, REGISTRY
 
 DEFAULT_SIZE = (1, 2)
 ENGINES = ("frontier", "tuple")
@@ -207,7 +207,11 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         windows = narrow_windows(report, view, lassos, stuck)
         narrow = sorted(pid for pid, (text, _) in windows.items() if text is not None and pid in REGISTRY)
         others: dict[str, Any] = {}
-        if any(text is not None for text, _ in windows.values()):  # only those paths are checked again
+        targets = sorted(pid for pid, (text, _) in windows.items() if text is not None)
+        if targets and frontier and all(pid not in REGISTRY or REGISTRY[pid].kind in STATE_KINDS for pid in targets):
+            others = likely_entries(rel, volumes, requests, targets, max_states, operator, processes, symmetry,
+                                    max_seconds)
+        elif targets:  # only those paths are checked again
             likely_run = run_check(release, volumes, requests, narrow or ["no_deadlock"], max_states, None, operator,
                                    variant, processes, max_seconds, engine, symmetry, likely=True,
                                    likelihood=False, recoveries=False)
@@ -218,6 +222,26 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
                 entry["likelihood"] = likelihood_of(text, others.get(entry["id"]), length)
     seconds = time.perf_counter() - start
     return CheckResult(model, exploration, report, seconds, lassos, stuck, phases, partial)
+
+
+STATE_KINDS = (ALWAYS, AT_REST, DEADLOCK)
+"""Kinds a state of the search violates (incidents too): the first such state found is a shortest path's end."""
+
+
+def likely_entries(rel: Release, volumes: int, requests: int, ids: list[str], max_states: int | None,
+                   operator: bool, processes: bool, symmetry: bool, max_seconds: float | None) -> dict[str, Any]:
+    """The report entries of the likely model (`checker/likelihood.py`) for the state properties and
+    incidents `ids`: its search ends once each has found its first state, so only the levels up to
+    the longest of their shortest likely paths are explored (all of them when one is never found)."""
+    model = compile_system(compose(rel, volumes, requests, operator, processes, likely=True))
+    tables = tables_for(model, packing_for(model))
+    sym = symmetry_for(model, tables.packing) if symmetry else None
+    props = [p for p in all_properties() if p.id in ids]
+    queries = [i.as_property() for i in INCIDENTS.values() if i.id in ids]
+    found = search(model, props + queries, max_states=max_states, deadline=Deadline(max_seconds), symmetry=sym,
+                   tables=tables, goals=frozenset(ids))
+    view: Any = RealPaths(found, sym) if sym is not None else found
+    return {**{p.id: property_entry(p, view) for p in props}, **{q.id: incident_entry(q, view) for q in queries}}
 
 
 def _end_states(report: dict[str, Any], view: Any, lassos: dict[str, analysis.Lasso]) -> list[tuple[dict, int]]:

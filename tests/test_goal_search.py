@@ -15,9 +15,10 @@ from detachcheck.checker.engine.graphs import graph
 from detachcheck.checker.engine.searches.reaching import goal_search
 from detachcheck.checker.engine.searches.search import search
 from detachcheck.checker.recovery import checked_keys, recovery_model, relied_search
-from detachcheck.checker.run import at_rest_failures
+from detachcheck.checker.run import at_rest_failures, likely_entries, run_check
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import compose
+from detachcheck.properties import all_properties
 from detachcheck.properties.registry import REGISTRY
 
 TARGET = REGISTRY["recoverable"]
@@ -81,3 +82,26 @@ def test_goal_directed_search_stops_at_the_first_stuck_start():
     stuck = graph.find_unrecoverable(ops, ops.graph(), TARGET, at_rest_failures, starts, good)
     assert ops.complete and stuck is not None
     assert len(ops.states) < 2 * len(checked.states)
+
+
+@pytest.mark.parametrize(("release", "volumes", "requests", "symmetry"),
+                         [("queens", 1, 2, False), ("pike", 2, 2, True)])
+def test_likely_search_stops_at_its_goals_with_the_whole_searchs_paths(release, volumes, requests, symmetry):
+    """The likely model's counterexamples (`run.likely_entries`) come from a search that ends once
+    each target is found; they are those of the whole likely check, and it stores fewer states."""
+    checked = run_check(release, volumes, requests, symmetry=symmetry, recoveries=False)
+    targets = sorted(e["id"] for e in [*checked.report["properties"], *checked.report["incidents"]]
+                     if (e.get("likelihood") or {}).get("window"))
+    assert targets  # these sizes have narrow-window counterexamples
+    early = likely_entries(RELEASES[release], volumes, requests, targets, None, False, True, symmetry, None)
+    whole = run_check(release, volumes, requests, [t for t in targets if t in REGISTRY], symmetry=symmetry,
+                      likely=True, likelihood=False, recoveries=False)
+    entries = {e["id"]: e for e in [*whole.report["properties"], *whole.report["incidents"]]}
+    for pid in targets:
+        for key in ("verdict", "length", "start", "path"):
+            assert early[pid][key] == entries[pid][key], (pid, key)
+    model = compile_system(compose(RELEASES[release], volumes, requests, likely=True))
+    props = [p for p in all_properties() if p.id in targets]
+    cut = search(model, props, goals=frozenset(p.id for p in props))
+    assert cut.stopped == "found" and set(cut.found) >= {p.id for p in props}
+    assert len(cut.states) < len(search(model, props).states) / 2

@@ -123,7 +123,7 @@ class PackedExploration(ParentLinks):
     complete: bool
     found: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None
-    """Why an incomplete search stopped: "max-states" or "max-seconds"."""
+    """Why an incomplete search stopped: "max-states", "max-seconds", or "found" (its goals all found)."""
     depth_completed: int = 0
     """Every state at this depth or less has been expanded."""
     symmetry: object | None = None

@@ -134,9 +134,12 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
            deadline: Deadline | None = None, progress: Progress | None = None, symmetry: object | None = None,
            tables: Tables | None = None, phase: str = SEARCHING,
            initial_values: np.ndarray | None = None, edges: bool = False,
-           stop: Callable[[np.ndarray], np.ndarray] | None = None) -> PackedExploration:
+           stop: Callable[[np.ndarray], np.ndarray] | None = None,
+           goals: frozenset[str] = frozenset()) -> PackedExploration:
     """Explore every reachable state (up to `max_states`, or until `deadline`), checking `properties`,
     from the model's initial states or from `initial_values` (slots x states: no tuples made).
+    With `goals` (ids of state properties), the search ends as soon as each of them has found its
+    first state (`stopped` = "found"): those states, and their shortest paths, are final.
 
     With `edges`, the explored graph is recorded on the way (`PackedExploration.graph()` then costs
     nothing more); with `stop` (column-wise values -> bool per state), the states it holds for are
@@ -192,10 +195,15 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
                     extras.append(found.extra)
                 n += found.allowed
             del found, chunk
+            if goals and goals <= checks.found.keys():
+                complete, stopped = False, "found"
+                break
+        if n > level_end:
+            bounds.append(n)
+        if stopped == "found":  # the level was expanded in part
+            break
         expanded_depth += 1
         level_start = level_end
-        if n > level_start:
-            bounds.append(n)
         if progress is not None:
             progress(Status(phase, n, transitions, expanded_depth + 1, n - level_start))
         if n > level_start and deadline is not None and deadline.expired():
