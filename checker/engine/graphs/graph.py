@@ -349,12 +349,11 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
         else:
             fixed_bits[a] = 1 << fixed_names.index(p)
     source = np.repeat(np.arange(n, dtype=np.int32), np.diff(graph.indptr))
-    fixed_enabled = np.zeros(n, dtype=np.int64)
-    request_enabled = np.zeros(n, dtype=np.int64)
-    np.bitwise_or.at(fixed_enabled, source, fixed_bits[graph.actions])
+    fixed_enabled = _or_by_row(fixed_bits[graph.actions].astype(np.int64), graph.indptr)
     edge_request = action_request[graph.actions].astype(np.int8)
     fair_request = edge_request >= 0
-    np.bitwise_or.at(request_enabled, source[fair_request], 1 << edge_request[fair_request].astype(np.int64))
+    request_enabled = _or_by_row(np.where(fair_request, 1 << np.maximum(edge_request, 0).astype(np.int64), 0),
+                                 graph.indptr)
     full = (1 << r) - 1
     # Annotated node (state c, tracked request j) is j * n + c; only nodes under obligation are kept,
     # renumbered in that order (so each j's edges stay grouped by source and the CSR needs no sort).
@@ -388,16 +387,27 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
     count, label = connected_components(sub, directed=True, connection="strong")  # labels are 0..count-1
     del sub
     row = np.repeat(np.arange(nb, dtype=np.int32), counts)
-    always = np.full(count, -1, dtype=np.int64)
-    np.bitwise_and.at(always, label, enabled)
-    other = np.zeros(count, dtype=bool)
-    np.logical_or.at(other, label, other_disabled)
     internal = label[row] == label[col]
     del row
     where = label[col[internal]]
-    taken = np.zeros(count, dtype=np.int64)
-    np.bitwise_or.at(taken, where, edge_bits[internal])
-    np.logical_or.at(other, where, edge_other[internal])
     has_edge = np.zeros(count, dtype=bool)
     has_edge[where] = True
+    # Only components with an edge inside can hold a cycle: the nodes in them are usually few.
+    inside = np.flatnonzero(has_edge[label])
+    always = np.full(count, -1, dtype=np.int64)
+    np.bitwise_and.at(always, label[inside], enabled[inside])
+    other = np.zeros(count, dtype=bool)
+    other[label[inside[other_disabled[inside]]]] = True
+    taken = np.zeros(count, dtype=np.int64)
+    np.bitwise_or.at(taken, where, edge_bits[internal])
+    other[where[edge_other[internal]]] = True
     return bool((has_edge & ((always & ~taken) == 0) & other).any())
+
+
+def _or_by_row(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """The bitwise OR of each CSR row's values (0 for an empty row)."""
+    starts = indptr[:-1]
+    out = np.bitwise_or.reduceat(np.r_[values, 0], np.minimum(starts, len(values))) if len(starts) \
+        else np.zeros(0, dtype=values.dtype)
+    out[starts == indptr[1:]] = 0
+    return out

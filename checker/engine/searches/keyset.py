@@ -1,7 +1,7 @@
 """The visited set: packed keys -> state ids, as sorted arrays in buckets.
 
-A key is (bucket, word): the bucket is the packed state's extra part when it has one, else 4
-bits of a multiplicative hash of the word (so a merge copies one bucket at a time).
+A key is (bucket, word): the bucket is the packed state's extra part when it has one, else
+`HASH_BITS` bits of a multiplicative hash of the word (so a merge copies one bucket at a time).
 Each bucket keeps its words sorted (`uint64`) with the matching state ids (`int32`): 12 bytes a
 state. New keys are merged once per level (`add`); look-ups are vectorised `searchsorted`.
 """
