@@ -5,8 +5,8 @@
 
 Per release and size (a size over --max-states, and every size at least as large in volumes
 and requests, is skipped), each measured in a fresh process so that its peak RSS is its own:
-- ours, the search alone: the frontier `search` checking every exported invariant, no symmetry,
-  compile time excluded;
+- ours, the search alone: the frontier `search` checking every exported invariant, compile time
+  excluded; without symmetry, and with it (for the memory of the default check's reduced model);
 - ours, the whole `detachcheck check` data path: `run_check` (compose, compile, search, every
   property kind, likelihood, recovery, report data), without and with symmetry (with it, the
   rate counts the full states the reduced ones stand for);
@@ -35,28 +35,40 @@ from pathlib import Path
 
 DEFAULT_RELEASES = "pike,queens,master"
 DEFAULT_SIZES = "v1r1,v1r2,v1r3,v2r2,v2r3,v3r3"
-TOOLS = ("search", "check", "check-sym", "tlc1", "tlc2", "spin")
-LABELS = {"search": "ours: search", "check": "ours: whole check", "check-sym": "ours: whole check, symmetry",
+TOOLS = ("search", "search-sym", "check", "check-sym", "tlc1", "tlc2", "spin")
+LABELS = {"search": "ours: search", "search-sym": "ours: search, symmetry", "check": "ours: whole check",
+          "check-sym": "ours: whole check, symmetry",
           "tlc1": "TLC -workers 1",
           "tlc2": "TLC -workers 2", "spin": "SPIN"}
 
 
 # --- the adapters to our engine ---------------------------------------------------------------
 
-def ours_search(release: str, volumes: int, requests: int, processes: bool, max_states: int) -> dict:
+def ours_search(release: str, volumes: int, requests: int, processes: bool, max_states: int,
+                symmetry: bool = False) -> dict:
     """Our frontier search alone, with every exported invariant checked in every state (as SPIN's
-    assertions and TLC's invariants are), no symmetry, compile time excluded."""
+    assertions and TLC's invariants are), compile time excluded; with `symmetry`, reduced as the
+    default check is (its states: the full count they stand for, counted after the timed search)."""
     from detachcheck.checker.engine.compiled.compile import compile_system
+    from detachcheck.checker.engine.compiled.frontier import tables_for
+    from detachcheck.checker.engine.compiled.pack import packing_for
+    from detachcheck.checker.engine.compiled.symmetry import symmetry_for
+    from detachcheck.checker.engine.graphs.unfold import full_count
     from detachcheck.checker.engine.searches.search import search
     from detachcheck.fsm.system import compose
     from detachcheck.properties import all_properties
 
     exported = _exported_ids()
     model = compile_system(compose(_release(release), volumes, requests, processes=processes))
+    tables = tables_for(model, packing_for(model))
+    sym = symmetry_for(model, tables.packing) if symmetry else None
     base = rss_bytes()
     start = time.perf_counter()
-    run = search(model, [p for p in all_properties() if p.id in exported], max_states=max_states)
-    return {"states": len(run.states), "complete": run.complete, "seconds": time.perf_counter() - start,
+    run = search(model, [p for p in all_properties() if p.id in exported], max_states=max_states, symmetry=sym,
+                 tables=tables)
+    seconds = time.perf_counter() - start
+    states = full_count(run, sym) if sym is not None and run.complete else len(run.states)
+    return {"states": states, "stored": len(run.states), "complete": run.complete, "seconds": seconds,
             "violated": sorted(set(run.found) & exported), "base_bytes": base}
 
 
@@ -105,8 +117,8 @@ def _exported_ids() -> set[str]:
 
 def child(kind: str, release: str, volumes: int, requests: int, processes: bool, max_states: int) -> None:
     """One of our measurements, in this fresh process: its figures as JSON, the last line on stdout."""
-    if kind == "search":
-        figures = ours_search(release, volumes, requests, processes, max_states)
+    if kind in ("search", "search-sym"):
+        figures = ours_search(release, volumes, requests, processes, max_states, symmetry=kind == "search-sym")
     else:
         figures = ours_check(release, volumes, requests, processes, max_states, symmetry=kind == "check-sym")
     print(json.dumps(figures))
@@ -157,7 +169,7 @@ def bench_one(release: str, size: str, processes: bool, max_states: int, timeout
         return row
     row.states, row.violated = search["states"], search["violated"]
     row.figures["search"] = search
-    for kind in ("check", "check-sym"):
+    for kind in ("search-sym", "check", "check-sym"):
         if kind in tools:
             row.figures[kind] = measure_ours(kind, release, size, processes, max_states, timeout)
     volumes, requests = parse_size(size)
@@ -206,6 +218,14 @@ def ratio(row: Row, a: str, b: str) -> str:
     return fmt(ra / rb, ".2f") if ra and rb else "—"
 
 
+def built_ratio(row: Row) -> str:
+    """Our whole check with symmetry over SPIN counting what a user waits for: `spin -a`, gcc, `pan`."""
+    check, spin = row.figures.get("check-sym"), row.figures.get("spin")
+    if not check or not spin or check["seconds"] <= 0:
+        return "—"
+    return fmt((spin["seconds"] + spin["build_seconds"]) / check["seconds"], ".2f")
+
+
 def fmt(x: float | None, spec: str = ",.0f") -> str:
     return "—" if x is None else format(x, spec)
 
@@ -237,30 +257,34 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
              "Each figure is one run in a fresh process; states/s is our distinct-state count over the tool's "
              "wall time (TLC: JVM start and parsing included; SPIN: `pan` only, its build is the last table's "
              "column). The goal ratios: our whole check over SPIN's search (goal >= 1), our search over "
-             "TLC's (goal >= 3). Peak bytes per state: the process's peak RSS over the states (a JVM, a "
+             "TLC's (goal >= 3); SPIN with its build adds the `spin -a` and gcc time a user waits for on every "
+             "model change. Peak bytes per state: the process's peak RSS over the states (a JVM, a "
              "Python interpreter and SPIN's hash table weigh on the small sizes). Every tool found the same "
              "distinct states (SPIN stores one more: the state before its initial assignment) and the same "
              "violated invariants; the symmetric check stores fewer states and is credited with the full "
              "count they stand for. Ours above the interpreter: peak RSS less the RSS the same process had "
              "before the timed work (Python, numpy, scipy and the compiled model loaded), per state; and the "
-             "whole check's over the search's, both so measured (goal: search <= 32, check <= 3x search).", "",
+             "whole check's over the search's, both so measured (goal: search <= 32, check <= 3x search), without "
+             "and with symmetry (the default check against the search of the same reduced model).", "",
              "| release | size | states | " + " | ".join(f"{LABELS[t]} st/s" for t in TOOLS)
-             + " | check / SPIN | check sym / SPIN | search / TLC w1 | search / TLC w2 | B/state ours search "
+             + " | check / SPIN | check sym / SPIN | check sym / SPIN with its build | search / TLC w1 "
+             "| search / TLC w2 | B/state ours search "
              "| B/state ours check | B/state TLC w1 | B/state SPIN | B/state ours search above the interpreter "
-             "| ours check / search above the interpreter |",
-             "|" + " --- |" * 2 + " ---: |" * (len(TOOLS) + 11)]
+             "| ours check / search above the interpreter | ours check sym / search sym above the interpreter |",
+             "|" + " --- |" * 2 + " ---: |" * (len(TOOLS) + 13)]
     for row in rows:
         if row.skipped:
-            lines.append(f"| {row.release} | {row.size} | {row.skipped} |" + " |" * (len(TOOLS) + 10))
+            lines.append(f"| {row.release} | {row.size} | {row.skipped} |" + " |" * (len(TOOLS) + 12))
             continue
-        ratios = [ratio(row, "check", "spin"), ratio(row, "check-sym", "spin"), ratio(row, "search", "tlc1"),
-                  ratio(row, "search", "tlc2")]
+        ratios = [ratio(row, "check", "spin"), ratio(row, "check-sym", "spin"), built_ratio(row),
+                  ratio(row, "search", "tlc1"), ratio(row, "search", "tlc2")]
         per_state = [fmt(row.figures[t]["peak_bytes"] / row.states) if t in row.figures else "—"
                      for t in ("search", "check", "tlc1", "spin")]
-        above = {t: grown(row, t) for t in ("search", "check")}
+        above = {t: grown(row, t) for t in ("search", "check", "search-sym", "check-sym")}
         per_state.append(fmt(above["search"] / row.states) if above["search"] is not None else "—")
-        per_state.append(fmt(above["check"] / above["search"], ".2f")
-                         if above["search"] and above["check"] is not None else "—")
+        for check, search in (("check", "search"), ("check-sym", "search-sym")):
+            per_state.append(fmt(above[check] / above[search], ".2f")
+                             if above[search] and above[check] is not None else "—")
         lines.append(f"| {row.release} | {row.size} | {row.states:,} | "
                      + " | ".join(fmt(rate(row, t)) for t in TOOLS) + " | " + " | ".join(ratios) + " | "
                      + " | ".join(per_state) + " |")
@@ -288,7 +312,7 @@ def plot(rows: list[Row], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = dict(zip(TOOLS, ("tab:blue", "tab:cyan", "tab:purple", "tab:red", "tab:orange", "tab:green"),
+    colours = dict(zip(TOOLS, ("tab:blue", "tab:olive", "tab:cyan", "tab:purple", "tab:red", "tab:orange", "tab:green"),
                        strict=True))
     releases = list(dict.fromkeys(r.release for r in rows))
     markers = dict(zip(releases, "os^vDPX*" * 4, strict=False))
