@@ -256,7 +256,7 @@ def _end_states(report: dict[str, Any], view: Any, lassos: dict[str, analysis.La
     return out
 
 
-RECOVERY_LIMIT = 5_000
+RECOVERY_LIMIT = 20_000
 """States a counterexample's own cheapest-recovery search may see; past it, the ends left are
 searched together on the relied-on model's explored graph (`recovery_model`)."""
 

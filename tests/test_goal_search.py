@@ -105,3 +105,19 @@ def test_likely_search_stops_at_its_goals_with_the_whole_searchs_paths(release, 
     cut = search(model, props, goals=frozenset(p.id for p in props))
     assert cut.stopped == "found" and set(cut.found) >= {p.id for p in props}
     assert len(cut.states) < len(search(model, props).states) / 2
+
+
+def test_recoveries_past_the_limit_are_those_of_the_joint_search(monkeypatch):
+    """Each counterexample's recovery is searched cheapest-first from its own end; an end past
+    RECOVERY_LIMIT states falls back to the joint search of the relied-on model: both give the
+    same recoveries (here every end is forced through the fallback)."""
+    from detachcheck.checker import run
+
+    def recoveries(report):
+        return {e["id"]: e["recovery"] for e in [*report["properties"], *report["incidents"]] if "recovery" in e}
+
+    own = recoveries(run_check("pike", 1, 2, likelihood=False).report)
+    monkeypatch.setattr(run, "RECOVERY_LIMIT", 1)
+    joint = recoveries(run_check("pike", 1, 2, likelihood=False).report)
+    assert own and any(r is not None for r in own.values())
+    assert joint == own
