@@ -87,8 +87,10 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
               recoveries: bool = True) -> CheckResult:
     """Check `release` (or a `variant` of it) at the given size against the named properties (default: all).
 
-    With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a second check of
-    the likely model, for the properties violated here; `likely` checks that model itself. With
+    With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a search of the
+    likely model for the properties violated here (`likely_entries`: it ends once each has its first
+    state; a liveness or recoverable one would take a whole check of that model); `likely` checks
+    that model itself. With
     `recoveries`, each counterexample gets its cheapest operator recovery (`checker/recovery.py`);
     `recoverable` searches the operator's relied-on model from the checked states until each is known
     to recover or the first that cannot is known (`engine/searches/reaching.py`); each counterexample's
