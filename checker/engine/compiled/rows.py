@@ -85,7 +85,7 @@ class RowBuilder:
         for i, action in enumerate(model.actions):
             self.written[i, [slot for slot, _ in action.writes]] = True
         self.writes: dict[tuple, tuple[int, int, dict[int, np.ndarray]]] = {}
-        self.built: dict[tuple, Row | Split] = {}
+        self.built: dict[tuple, Node] = {}
 
     def tree(self, row: tuple[int, ...], fixed: dict[int, int], depth: int = 0) -> Node | None:
         """The tables of `row` for the states whose slots in `fixed` hold those values."""
