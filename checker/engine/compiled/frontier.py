@@ -82,7 +82,8 @@ def _leaves(node: Node | None, values: np.ndarray, idx: np.ndarray) -> Iterator[
     else:
         col = values[node.slot][idx]
         order = idx[np.argsort(col, kind="stable")]
-        bounds = np.r_[0, np.cumsum(np.bincount(col, minlength=len(node.parts)))]
+        bounds = np.zeros(len(node.parts) + 1, dtype=np.int64)  # not np.r_: this runs per node, per chunk
+        np.cumsum(np.bincount(col, minlength=len(node.parts)), out=bounds[1:])
         for v, part in enumerate(node.parts):
             yield from _leaves(part, values, order[bounds[v]:bounds[v + 1]])
 

@@ -106,7 +106,8 @@ class DecisionTree:
             col = values[node.slot][idx]
             order = np.argsort(col, kind="stable").astype(np.int32)
             counts = np.bincount(col)
-            bounds = np.r_[0, np.cumsum(counts)]
+            bounds = np.zeros(len(counts) + 1, dtype=np.int64)  # not np.r_: this runs per node, per call
+            np.cumsum(counts, out=bounds[1:])
             for v in np.flatnonzero(counts).tolist():
                 sub = idx[order[bounds[v]:bounds[v + 1]]]
                 child = node.children.get(v)
