@@ -64,7 +64,18 @@ class CompiledModel:
 
 
 def trigger_tables(lifecycle: Lifecycle) -> dict[str, dict[int, int]]:
-    """Read the lifecycle's `transitions` machine into trigger -> {source index: dest index}."""
+    """Read the lifecycle's `transitions` machine into trigger -> {source index: dest index}
+    (read-only: kept per declaration, since a check compiles its scenario's models several times)."""
+    key = (type(lifecycle), lifecycle.name, lifecycle.states, lifecycle.initial, lifecycle.transitions)
+    if key not in _TRIGGER_TABLES:
+        _TRIGGER_TABLES[key] = _read_machine(lifecycle)
+    return _TRIGGER_TABLES[key]
+
+
+_TRIGGER_TABLES: dict[tuple, dict[str, dict[int, int]]] = {}
+
+
+def _read_machine(lifecycle: Lifecycle) -> dict[str, dict[int, int]]:
     machine = lifecycle.machine()
     index = {name: i for i, name in enumerate(lifecycle.states)}
     tables: dict[str, dict[int, int]] = {}
