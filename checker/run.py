@@ -50,6 +50,8 @@ from detachcheck.properties.incidents import INCIDENTS
 from detachcheck.properties.registry import ALWAYS, AT_REST, DEADLOCK, LIVENESS, RECOVERABLE, REGISTRY
 
 DEFAULT_SIZE = (1, 2)
+STATE_KINDS = (ALWAYS, AT_REST, DEADLOCK)
+"""Kinds a state of the search violates (incidents too): the first such state found is a shortest path's end."""
 ENGINES = ("frontier", "tuple")
 """`frontier`: the packed, vectorised engine (default); `tuple`: the reference explorer and networkx analyses."""
 
@@ -90,11 +92,11 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     With `likelihood`, each counterexample is classified (`checker/likelihood.py`) by a search of the
     likely model for the properties violated here (`likely_entries`: it ends once each has its first
     state; a liveness or recoverable one would take a whole check of that model); `likely` checks
-    that model itself. With
-    `recoveries`, each counterexample gets its cheapest operator recovery (`checker/recovery.py`);
-    `recoverable` searches the operator's relied-on model from the checked states until each is known
-    to recover or the first that cannot is known (`engine/searches/reaching.py`); each counterexample's
-    recovery is searched from its last state, cheapest first (`add_recoveries`).
+    that model itself. With `recoveries`, each counterexample gets its cheapest operator recovery
+    (`checker/recovery.py`); `recoverable` searches the operator's relied-on model from the checked
+    states until each is known to recover or the first that cannot is known
+    (`engine/searches/reaching.py`); each counterexample's recovery is searched from its last state,
+    cheapest first (`add_recoveries`).
 
     With `symmetry` (frontier engine only), the search stores one state per orbit under
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.
@@ -207,9 +209,9 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
             deadline=deadline, target=REGISTRY["recoverable"], starts=starts, relied=relied))
     if likelihood and not likely and not partial:
         windows = narrow_windows(report, view, lassos, stuck)
-        narrow = sorted(pid for pid, (text, _) in windows.items() if text is not None and pid in REGISTRY)
         others: dict[str, Any] = {}
-        targets = sorted(pid for pid, (text, _) in windows.items() if text is not None)
+        targets = sorted(pid for pid, (text, _) in windows.items() if text is not None)  # properties, incidents
+        narrow = [pid for pid in targets if pid in REGISTRY]
         if targets and frontier and all(pid not in REGISTRY or REGISTRY[pid].kind in STATE_KINDS for pid in targets):
             others = likely_entries(rel, volumes, requests, targets, max_states, operator, processes, symmetry,
                                     max_seconds)
@@ -224,10 +226,6 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
                 entry["likelihood"] = likelihood_of(text, others.get(entry["id"]), length)
     seconds = time.perf_counter() - start
     return CheckResult(model, exploration, report, seconds, lassos, stuck, phases, partial)
-
-
-STATE_KINDS = (ALWAYS, AT_REST, DEADLOCK)
-"""Kinds a state of the search violates (incidents too): the first such state found is a shortest path's end."""
 
 
 def likely_entries(rel: Release, volumes: int, requests: int, ids: list[str], max_states: int | None,

@@ -146,3 +146,42 @@ def test_array_recoverability_gives_the_networkx_stuck_state(release):
     a = analysis.find_unrecoverable(ref, analysis.build_graph(ref), target, at_rest_failures)
     b = graph.find_unrecoverable(new, new.graph(), target, at_rest_failures)
     assert a is not None and a == b
+
+
+def _nodes(node, seen):
+    """Every node of a row tree once, and how often each is reached."""
+    if node is None:
+        return
+    seen[id(node)] = (node, seen.get(id(node), (node, 0))[1] + 1)
+    if seen[id(node)][1] > 1:
+        return
+    for child in getattr(node, "parts", ()) + getattr(node, "members", ()):
+        _nodes(child, seen)
+
+
+def test_split_and_grouped_rows_give_every_enabled_action():
+    """The frontier step's row trees (`rows.py`: splits, groups, shared nodes) against
+    `CompiledModel.enabled`, state by state, on the relied-on recovery model at 2 volumes and 3
+    requests, whose large rows are split, grouped and share nodes."""
+    from detachcheck.checker.engine.compiled.frontier import successors, tables_for
+    from detachcheck.checker.engine.compiled.rows import Group, Split
+    from detachcheck.checker.recovery import relied_model
+
+    model = relied_model(compile_system(compose(RELEASES["queens"], 2, 3, operator=True)))
+    tables = tables_for(model, packing_for(model))
+    seen: dict = {}
+    for _, rows in tables.groups:
+        for node in rows:
+            _nodes(node, seen)
+    kinds = {type(node) for node, _ in seen.values()}
+    assert Split in kinds and Group in kinds and any(times > 1 for _, times in seen.values())
+    found = search(model, [], max_states=3000, tables=tables)
+    succ = successors(tables, found.states.word, found.states.extra)
+    packing = tables.packing
+    got: dict[int, list] = {}
+    for s, a, w, x in zip(succ.source.tolist(), succ.action.tolist(), succ.word.tolist(),
+                          (succ.extra if succ.extra is not None else np.zeros(len(succ.word), int)).tolist(),
+                          strict=True):
+        got.setdefault(s, []).append((a, packing.state(w, x)))
+    for sid in range(len(found.states)):
+        assert got.get(sid, []) == model.enabled(found.states[sid]), sid

@@ -105,7 +105,7 @@ class RowBuilder:
 
     def _node(self, ids: np.ndarray, fixed: dict[int, int], depth: int) -> Node:
         if len(ids) <= SPLIT_ABOVE or depth >= SPLIT_DEPTH:
-            return self._row(tuple(ids.tolist()), fixed)
+            return self._row(ids, fixed)
         share = np.add.reduceat(self.allow[ids], self.offsets[:-1], axis=1) / self.sizes  # actions x slots
         share[:, list(fixed)] = 1.0
         barred = (1.0 - share).sum(axis=0)  # per slot, the actions its value bars, on average
@@ -125,7 +125,7 @@ class RowBuilder:
                 continue
             members.append(self._split(cluster, slot, fixed, depth))
         if rest:
-            members.append(self._row(tuple(sorted(rest)), fixed))
+            members.append(self._row(np.array(sorted(rest)), fixed))
         return members[0] if len(members) == 1 else Group(tuple(members))
 
     def _split(self, ids: np.ndarray, slot: int, fixed: dict[int, int], depth: int) -> Split:
@@ -133,9 +133,8 @@ class RowBuilder:
                                 depth + 1) for v in range(self.packing.sizes[slot]))
         return Split(slot, parts)
 
-    def _row(self, row: tuple[int, ...], fixed: dict[int, int]) -> Row:
-        ids = np.array(row)
-        words = (len(row) + 63) // 64
+    def _row(self, ids: np.ndarray, fixed: dict[int, int]) -> Row:
+        words = (len(ids) + 63) // 64
         checks = []
         slots = np.flatnonzero(self.guarded[ids].any(axis=0))
         for slot in slots.tolist():
@@ -146,18 +145,18 @@ class RowBuilder:
             table = np.zeros((len(packed), words * 8), dtype=np.uint8)
             table[:, :packed.shape[1]] = packed
             checks.append((slot, table.view(WORD)))
-        word_xor = np.zeros(len(row), dtype=np.uint64)
-        extra_xor = np.zeros(len(row), dtype=np.uint32)
+        word_xor = np.zeros(len(ids), dtype=np.uint64)
+        extra_xor = np.zeros(len(ids), dtype=np.uint32)
         varies: dict[int, list[tuple[int, np.ndarray]]] = {}
-        for k, i in enumerate(row):
+        for k, i in enumerate(ids.tolist()):
             wx, xx, varying = self._writes(i, fixed)
             word_xor[k], extra_xor[k] = wx, xx
             for slot, xor in varying.items():
                 varies.setdefault(slot, []).append((k, xor))
         writes = {}
-        for slot, rows in varies.items():
-            writes[slot] = np.zeros((len(row), self.packing.sizes[slot]), dtype=np.uint64)
-            writes[slot][[k for k, _ in rows]] = [xor for _, xor in rows]
+        for slot, found in varies.items():
+            writes[slot] = np.zeros((len(ids), self.packing.sizes[slot]), dtype=np.uint64)
+            writes[slot][[k for k, _ in found]] = [xor for _, xor in found]
         in_extra = self.packing.in_extra
         return Row(ids.astype(np.int16), tuple(checks), word_xor, extra_xor,
                    tuple((s, t) for s, t in sorted(writes.items()) if not in_extra[s]),
