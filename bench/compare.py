@@ -1,7 +1,8 @@
 """Our explorer against TLC and SPIN on the same compiled model: states/s and peak memory.
 
     python bench/compare.py [--releases pike,queens,master] [--sizes v1r1,v1r2,v1r3,v2r2,v2r3,v3r3]
-                            [--max-states 350000] [--timeout 1200] [--detach-only] [--out reports]
+                            [--max-states 350000] [--large-sizes v2r3,v3r3] [--timeout 1200]
+                            [--detach-only] [--out reports]
 
 Per release and size (a size over --max-states, and every size at least as large in volumes
 and requests, is skipped), each measured in a fresh process so that its peak RSS is its own:
@@ -15,7 +16,9 @@ and requests, is skipped), each measured in a fresh process so that its peak RSS
 - SPIN on the Promela export: pan compiled -O2 -DSAFETY -DNOREDUCE, `-m` raised until the
   search is complete, `-w` sized to the state count, `-c0` to go on after violations.
 It asserts equal distinct-state counts (SPIN: ours + 1) and equal sets of violated
-invariants, and writes `<out>/bench.md` and `<out>/bench.png`.
+invariants, and writes `<out>/bench.md` and `<out>/bench.png`. Then, per release and
+--large-sizes, ours alone as a user runs it: `detachcheck check` (symmetry on, the default), the
+whole command's wall time and peak RSS, against the goal of a minute each.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from pathlib import Path
 
 DEFAULT_RELEASES = "pike,queens,master"
 DEFAULT_SIZES = "v1r1,v1r2,v1r3,v2r2,v2r3,v3r3"
+DEFAULT_LARGE = "v2r3,v3r3"
+LARGE_GOAL = 60.0
+"""Seconds the whole command may take at the large sizes (the goal)."""
 TOOLS = ("search", "search-sym", "check", "check-sym", "tlc1", "tlc2", "spin")
 LABELS = {"search": "ours: search", "search-sym": "ours: search, symmetry", "check": "ours: whole check",
           "check-sym": "ours: whole check, symmetry",
@@ -135,6 +141,8 @@ class Row:
     figures: dict[str, dict] = field(default_factory=dict)
     """tool -> {states, seconds, peak_bytes, ...}"""
     skipped: str = ""
+    large: bool = False
+    """One of --large-sizes: only `detachcheck check` itself, figures under "command"."""
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -199,6 +207,48 @@ def bench_one(release: str, size: str, processes: bool, max_states: int, timeout
     return row
 
 
+def bench_large(release: str, size: str, processes: bool, timeout: float) -> Row:
+    """`detachcheck check` as a user runs it at a large size: wall time and peak RSS of the command."""
+    from detachcheck.checker.exports.tools import run_measured
+
+    volumes, requests = parse_size(size)
+    row = Row(release, size, large=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "detachcheck", "check", "--release", release, "--volumes", str(volumes),
+               "--requests", str(requests), "--format", "json", "--reports", tmp]
+        if not processes:
+            cmd.append("--detach-only")
+        run = run_measured(cmd, Path.cwd(), timeout)
+    if run.returncode != 0:
+        raise RuntimeError(f"check {release} {size}: {run.stdout.strip().splitlines()[-1:]}")
+    report = json.loads(run.stdout[run.stdout.index("{"):])
+    search = report["search"]
+    row.states = search.get("symmetry", {}).get("full_states") or search["states"]
+    row.violated = sorted(p["id"] for p in report["properties"] if p["verdict"] == "violated")
+    row.figures["command"] = {"states": row.states, "stored": search["states"], "complete": search["complete"],
+                              "seconds": run.seconds, "peak_bytes": run.peak_bytes, "violated": row.violated}
+    return row
+
+
+def large_markdown(rows: list[Row]) -> list[str]:
+    """The large sizes' table (none: no lines)."""
+    large = [r for r in rows if r.large]
+    if not large:
+        return []
+    lines = ["", f"Larger sizes, ours alone: `detachcheck check --release R --volumes V --requests Q` (symmetry on, "
+             "every property kind, likelihood, recoveries, reports written), the whole command's wall time "
+             f"(interpreter start included) and peak RSS; goal: under {LARGE_GOAL:.0f} s each on this machine.", "",
+             "| release | size | states | stored (symmetry) | s | full states/s | MiB | B/stored state "
+             f"| under {LARGE_GOAL:.0f} s |", "|" + " --- |" * 2 + " ---: |" * 6 + " --- |"]
+    for row in large:
+        fig = row.figures["command"]
+        lines.append(f"| {row.release} | {row.size} | {row.states:,} | {fig['stored']:,} | {fig['seconds']:.1f} | "
+                     f"{fmt(row.states / fig['seconds'])} | {fig['peak_bytes'] / 2**20:,.0f} | "
+                     f"{fmt(fig['peak_bytes'] / fig['stored'])} | "
+                     f"{'yes' if fig['seconds'] < LARGE_GOAL and fig['complete'] else 'no'} |")
+    return lines
+
+
 def grown(row: Row, tool: str) -> int | None:
     """How far one of ours grew over the RSS it had before its timed work (None: not measured)."""
     fig = row.figures.get(tool)
@@ -253,7 +303,8 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
     lines = ["# detachcheck against TLC and SPIN", "",
              f"Measured {header}.", "",
              f"`python bench/compare.py --releases {args.releases} --sizes {args.sizes} "
-             f"--max-states {args.max_states}{' --detach-only' if args.detach_only else ''}` ({mode}). "
+             f"--max-states {args.max_states} --large-sizes '{getattr(args, 'large_sizes', '')}'"
+             f"{' --detach-only' if args.detach_only else ''}` ({mode}). "
              "Each figure is one run in a fresh process; states/s is our distinct-state count over the tool's "
              "wall time (TLC: JVM start and parsing included; SPIN: `pan` only, its build is the last table's "
              "column). The goal ratios: our whole check over SPIN's search (goal >= 1), our search over "
@@ -272,7 +323,8 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
              "| B/state ours check | B/state TLC w1 | B/state SPIN | B/state ours search above the interpreter "
              "| ours check / search above the interpreter | ours check sym / search sym above the interpreter |",
              "|" + " --- |" * 2 + " ---: |" * (len(TOOLS) + 13)]
-    for row in rows:
+    compared = [row for row in rows if not row.large]
+    for row in compared:
         if row.skipped:
             lines.append(f"| {row.release} | {row.size} | {row.skipped} |" + " |" * (len(TOOLS) + 12))
             continue
@@ -291,7 +343,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
     lines += ["", "Seconds and peak RSS (MiB) of every run, and the invariants violated:", "",
               "| release | size | " + " | ".join(f"{LABELS[t]} s | MiB" for t in TOOLS)
               + " | SPIN build s | violated |", "|" + " --- |" * 2 + " ---: |" * (2 * len(TOOLS) + 1) + " --- |"]
-    for row in rows:
+    for row in compared:
         if row.skipped:
             continue
         cells = []
@@ -302,7 +354,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
         lines.append(f"| {row.release} | {row.size} | " + " | ".join(cells) + " | "
                      + (fmt(spin["build_seconds"], ".1f") if spin else "—") + " | "
                      + (", ".join(row.violated) or "none") + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + large_markdown(rows)) + "\n"
 
 
 def plot(rows: list[Row], path: Path) -> None:
@@ -318,7 +370,8 @@ def plot(rows: list[Row], path: Path) -> None:
     markers = dict(zip(releases, "os^vDPX*" * 4, strict=False))
     fig, (speed, memory) = plt.subplots(1, 2, figsize=(13, 5.5))
     for release in releases:
-        done = sorted((r for r in rows if r.release == release and not r.skipped), key=lambda r: r.states)
+        done = sorted((r for r in rows if r.release == release and not r.skipped and not r.large),
+                      key=lambda r: r.states)
         for tool in TOOLS:
             pts = [(r.states, rate(r, tool), r.figures[tool]["peak_bytes"] / r.states) for r in done
                    if tool in r.figures]
@@ -349,6 +402,8 @@ def main() -> None:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated vNrM, smallest first")
     parser.add_argument("--max-states", type=int, default=350_000,
                         help="skip a size with more states, and every larger one (default 350000)")
+    parser.add_argument("--large-sizes", default=DEFAULT_LARGE,
+                        help="comma-separated vNrM run by `detachcheck check` alone ('' for none)")
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per tool run")
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--detach-only", action="store_true", help="no instance operations")
@@ -393,6 +448,12 @@ def main() -> None:
                 continue
             print(f"{release} {size}: {row.states:,} states; "
                   + ", ".join(f"{LABELS[t]} {fmt(rate(row, t))}/s" for t in tools), flush=True)
+    for release in releases:
+        for size in filter(None, args.large_sizes.split(",")):
+            row = bench_large(release, size, not args.detach_only, args.timeout)
+            rows.append(row)
+            print(f"{release} {size}: detachcheck check {row.figures['command']['seconds']:.1f} s, "
+                  f"{row.states:,} states", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json.tmp").write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
     os.replace(args.out / "bench.json.tmp", args.out / "bench.json")  # first: the figures outlive a report bug

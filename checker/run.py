@@ -12,6 +12,7 @@ from detachcheck.checker.engine.compiled.frontier import tables_for
 from detachcheck.checker.engine.compiled.pack import packing_for
 from detachcheck.checker.engine.compiled.symmetry import Symmetry, symmetry_for
 from detachcheck.checker.engine.graphs import analysis, graph
+from detachcheck.checker.engine.graphs.fair_cycles import fair_cycle_possible
 from detachcheck.checker.engine.graphs.unfold import RealPaths, full_count
 from detachcheck.checker.engine.searches.explore import Exploration, explore
 from detachcheck.checker.engine.searches.packed import PackedExploration
@@ -102,7 +103,7 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
     permutations of data volumes and of requests; counterexamples are unfolded into real paths.
     Liveness: permuting requests renames the processes whose fairness is judged, so a cycle of the
     fully reduced graph need not be a fair cycle of the model. The reduced graph is used only to
-    rule lassos out (`graph.fair_cycle_possible`: a necessary condition, exact for fixed processes,
+    rule lassos out (`graphs/fair_cycles.py`: a necessary condition, exact for fixed processes,
     the weakest implied one for renamed requests). A property it cannot rule out is decided on a
     second search reduced by volume permutations only: those fix every fair process ("request q"
     or a step) and every request's obligation, so a cycle of that quotient, repeated until it
@@ -143,10 +144,10 @@ def run_check(release: str = "pike", volumes: int = 1, requests: int = 2, proper
         status(LIVENESS_PHASE, exploration)
         live_ex, live_sym = exploration, sym
         if sym is not None and sym.requests and requests > 1:
-            # Settle what the fully reduced graph can (see graph.fair_cycle_possible); the rest on a
+            # Settle what the fully reduced graph can (see fair_cycles.py); the rest on a
             # second search reduced by volume permutations only (no reduction with one data volume).
             reduced_graph = exploration.graph()
-            live = [p for p in live if graph.fair_cycle_possible(exploration, reduced_graph, p)]
+            live = [p for p in live if fair_cycle_possible(exploration, reduced_graph, p)]
             del reduced_graph
             if live:
                 live_sym = symmetry_for(model, tables.packing, requests=False)

@@ -61,3 +61,26 @@ def test_a_run_of_ours_writes_the_report(tmp_path):
     row = next(line for line in text.splitlines() if line.startswith("| pike | v1r1 |")).split(" | ")
     assert row[-3].replace(",", "").isdigit() and float(row[-2]) > 0  # above the interpreter
     assert (tmp_path / "bench.png").exists() and (tmp_path / "bench.json").exists()
+
+
+def test_large_sizes_get_their_own_table_against_the_minute():
+    fig = {"states": 9_000_000, "stored": 1_500_000, "complete": True, "seconds": 45.0, "peak_bytes": 2**30,
+           "violated": ["p"]}
+    slow = {**fig, "seconds": 75.0}
+    large = [compare.Row("pike", "v2r3", 9_000_000, ["p"], {"command": fig}, large=True),
+             compare.Row("pike", "v3r3", 9_000_000, ["p"], {"command": slow}, large=True)]
+    args = argparse.Namespace(releases="pike", sizes="v1r1", max_states=10, detach_only=False, large_sizes="v2r3,v3r3")
+    text = compare.markdown(rows() + large, args, "today")
+    assert "| pike | v2r3 | 9,000,000 | 1,500,000 | 45.0 | 200,000 | 1,024 | 716 | yes |" in text
+    assert "| pike | v3r3 | 9,000,000 | 1,500,000 | 75.0 | 120,000 | 1,024 | 716 | no |" in text
+    assert "| pike | v2r3 | over --max-states 10 |" in text  # the compared rows are unchanged
+    assert not [line for line in text.split("Larger sizes")[0].splitlines() if line.startswith("| pike | v3r3")]
+
+
+def test_a_large_size_is_run_as_a_user_runs_it():
+    row = compare.bench_large("pike", "v1r2", True, 300)
+    fig = row.figures["command"]
+    assert row.large and fig["complete"] and fig["seconds"] > 0 and fig["peak_bytes"] > 0
+    model = compile_system(compose(RELEASES["pike"], 1, 2))
+    assert row.states == len(explore(model, []).states) and fig["stored"] <= row.states
+    assert "available_implies_not_in_guest" in row.violated

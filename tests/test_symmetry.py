@@ -110,7 +110,7 @@ def test_reduced_graph_rules_lassos_out_only_where_there_are_none():
     (to the exact volume-only analysis) where the model has one."""
     from test_progress_findings import WithoutAlreadyGone
 
-    from detachcheck.checker.engine.graphs.graph import fair_cycle_possible
+    from detachcheck.checker.engine.graphs.fair_cycles import fair_cycle_possible
     from detachcheck.properties.registry import REGISTRY
 
     broken = WithoutAlreadyGone(**{f.name: getattr(RELEASES["queens"], f.name)

@@ -24,6 +24,7 @@ from detachcheck.checker.engine.compiled.frontier import Tables, successors
 from detachcheck.checker.engine.graphs.graph import array_graph
 from detachcheck.checker.engine.searches.keyset import KeySet
 from detachcheck.checker.engine.searches.packed import (
+    CHUNK,
     GrowingArray,
     IntColumn,
     LevelDepths,
@@ -42,7 +43,7 @@ class Adjacency:
     def __init__(self) -> None:
         self.target, self.action = GrowingArray(np.int32), GrowingArray(np.int16)
         self.first, self.count = GrowingArray(np.int64), GrowingArray(np.int32)  # per state: where its out-edges lie
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (targets sorted, their sources)
+        self.runs: list[np.ndarray] = []  # in-edges as sorted keys: target << 32 | source
 
     def grow(self, states: int) -> None:
         """Room for `states` more states, with no edges yet."""
@@ -58,13 +59,15 @@ class Adjacency:
         self.count.array[rows] = counts
         self.target.append(target)
         self.action.append(action[order])
-        by_target = np.argsort(target, kind="stable")
-        self.runs.append((target[by_target], source[by_target].astype(np.int32)))
-        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):  # runs of halving sizes
-            (t1, s1), (t2, s2) = self.runs.pop(), self.runs.pop()
-            tgt, src = np.concatenate([t2, t1]), np.concatenate([s2, s1])
-            by_target = np.argsort(tgt, kind="stable")
-            self.runs.append((tgt[by_target], src[by_target]))
+        key = target.astype(np.uint64) << np.uint64(32) | source.astype(np.uint64)
+        key.sort()
+        self.runs.append(key)
+        while len(self.runs) > 1 and 2 * len(self.runs[-1]) >= len(self.runs[-2]):  # runs of halving sizes
+            last = self.runs.pop()
+            merged = np.concatenate([self.runs.pop(), last])
+            del last
+            merged.sort(kind="stable")  # two sorted runs: merged in one pass
+            self.runs.append(merged)
 
     def successors(self, states: np.ndarray) -> np.ndarray:
         counts = self.count.array[states]
@@ -72,22 +75,29 @@ class Adjacency:
         return self.target.array[at]
 
     def predecessors(self, states: np.ndarray) -> np.ndarray:
-        """Sources of the edges into `states` (sorted)."""
+        """Sources of the edges into `states`."""
         parts = [np.zeros(0, np.int32)]
-        for tgt, src in self.runs:
-            lo, hi = np.searchsorted(tgt, states, "left"), np.searchsorted(tgt, states, "right")
+        first = states.astype(np.uint64) << np.uint64(32)
+        for run in self.runs:
+            lo, hi = np.searchsorted(run, first), np.searchsorted(run, first + np.uint64(1 << 32))
             counts = hi - lo
             at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-            parts.append(src[at])
+            parts.append((run[at] & np.uint64(0xFFFFFFFF)).astype(np.int32))
         return np.concatenate(parts)
 
     def csr(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr, targets, actions) with rows in id order."""
+        """(indptr, targets, actions) with rows in id order; the in-edges are dropped first."""
+        self.runs = []
         counts = self.count.array[:n]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        at = np.repeat(self.first.array[:n] - indptr[:-1], counts) + np.arange(int(indptr[-1]))
-        return indptr, self.target.array[at], self.action.array[at]
+        targets = np.empty(int(indptr[-1]), dtype=np.int32)
+        actions = np.empty(int(indptr[-1]), dtype=np.int16)
+        for lo in range(0, n, CHUNK):  # rows a chunk at a time: no index array as long as the edges
+            hi, a, b = min(n, lo + CHUNK), int(indptr[lo]), int(indptr[min(n, lo + CHUNK)])
+            at = np.repeat(self.first.array[lo:hi] - indptr[lo:hi], counts[lo:hi]) + np.arange(a, b)
+            targets[a:b], actions[a:b] = self.target.array[at], self.action.array[at]
+        return indptr, targets, actions
 
 
 def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np.ndarray]) -> None:
