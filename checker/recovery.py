@@ -224,7 +224,6 @@ class Recovery:
     """The shortest recovery from a state: the steps taken, the commands, and what is left on
     the host or the array that no command of the model removes."""
 
-    states: list[int]
     actions: list[int]
     commands: list[str]
     host_cleanup: list[str]
@@ -251,7 +250,7 @@ def shortest_recovery(exploration: Any, succ: Any, start: int, target: Property,
     ends = states[visited[-1]]
     if symmetry is not None and real is not None:
         acts, ends = unfold(exploration.model, symmetry, real, [states[i] for i in visited[1:]])
-    return Recovery(visited, acts, commands(exploration.model, acts), chores(view(ends)))
+    return Recovery(acts, commands(exploration.model, acts), chores(view(ends)))
 
 
 def cheapest_path(model: CompiledModel, start: State, goal: Callable[[View], bool],
@@ -280,7 +279,7 @@ def recovery_from(model: CompiledModel, start: State, target: Property, limit: i
     if path is None:
         return None
     states, acts = path
-    return Recovery(list(range(len(states))), acts, commands(model, acts), chores(model.layout.view(states[-1])))
+    return Recovery(acts, commands(model, acts), chores(model.layout.view(states[-1])))
 
 
 def unfold(model: CompiledModel, symmetry: Any, real: tuple, canonical: list[tuple]) -> tuple[list[int], tuple]:
