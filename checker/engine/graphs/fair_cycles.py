@@ -61,8 +61,9 @@ class _Annotated:
         np.cumsum(counts, out=indptr[1:])
         sub = csr_matrix((np.ones(len(col), dtype=np.int8), col, indptr), shape=(self.size, self.size))
         del col, indptr
-        # Parallel edges merged in place (scipy's strong components need it: its own conversion
-        # would do it on a float64 copy), then float64 data of no size (the weights are never read).
+        # Parallel edges merged in place: scipy 1.17's strong components loop forever on them, and
+        # its own conversion, which merges them, works on a float64 copy. Then float64 weights of
+        # no size (never read), so that it copies nothing.
         sub.sum_duplicates()
         sub.data = np.broadcast_to(np.float64(1.0), (sub.nnz,))
         return connected_components(sub, directed=True, connection="strong")
