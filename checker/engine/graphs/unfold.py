@@ -155,7 +155,8 @@ class _Identity:
 def full_count(reduced: PackedExploration, symmetry: Symmetry) -> int:
     """States of the unreduced model: each canonical state stands for |G| / |its stabiliser| states.
     A permutation fixes a state when every slot it moves or renames holds its image: checked slot
-    by slot on the states still fixed, which most permutations leave after a slot or two."""
+    by slot on the states still fixed, which most permutations leave after a slot or two (the first
+    slot's check, on every state, is shared by the permutations that begin alike)."""
     total = 0
     n = len(symmetry.model.system.slots)
     maps = []
@@ -164,16 +165,20 @@ def full_count(reduced: PackedExploration, symmetry: Symmetry) -> int:
         moved = [(s, slot_map[s], np.asarray(value_map[s], dtype=np.uint8)) for s in range(n)
                  if slot_map[s] != s or value_map[s] != list(range(len(value_map[s])))]
         if moved:  # the identity fixes every state
-            maps.append(moved)
+            maps.append(((moved[0][0], moved[0][1], moved[0][2].tobytes()), moved))
     for start in range(0, len(reduced.states), 1 << 20):
         values = reduced.states.values(start, start + (1 << 20))
         fixed = np.ones(values.shape[1], dtype=np.int64)
-        for moved in maps:
-            still = np.arange(values.shape[1])
-            for s, image, rename in moved:
-                still = still[rename[values[s, still]] == values[image, still]]
+        after_first: dict[tuple[int, int, bytes], np.ndarray] = {}
+        for first, moved in maps:
+            if first not in after_first:
+                s, image, rename = moved[0]
+                after_first[first] = np.flatnonzero(rename[values[s]] == values[image])
+            still = after_first[first]
+            for s, image, rename in moved[1:]:
                 if not len(still):
                     break
+                still = still[rename[values[s, still]] == values[image, still]]
             fixed[still] += 1
         total += int((len(symmetry.group) // fixed).sum())
     return total

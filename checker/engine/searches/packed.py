@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,8 +75,7 @@ class LevelDepths(Sequence[int]):
         return int(np.searchsorted(self.bounds, i, side="right")) - 1
 
     def __iter__(self) -> Iterator[int]:
-        for d in range(len(self.bounds) - 1):
-            yield from (d for _ in range(int(self.bounds[d + 1] - self.bounds[d])))
+        return chain.from_iterable(repeat(d, int(count)) for d, count in enumerate(np.diff(self.bounds)))
 
     def array(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.bounds) - 1, dtype=np.int32), np.diff(self.bounds))
