@@ -124,3 +124,31 @@ def test_reduced_graph_rules_lassos_out_only_where_there_are_none():
     entry = next(p for p in result.report["properties"] if p["id"] == "detach_terminates")
     assert entry["verdict"] == "violated"
     reproduces(result.report, entry)
+
+
+def test_annotated_components_match_networkx_on_a_graph_with_parallel_edges():
+    """fair_cycles builds the (state, tracked request) graph and hands scipy its strong components
+    with parallel edges merged (scipy 1.17 loops forever on them): the components are networkx's."""
+    import networkx as nx
+    import numpy as np
+
+    from detachcheck.checker.engine.compiled.readsets import Memo
+    from detachcheck.checker.engine.graphs.fair_cycles import _Annotated
+    from detachcheck.checker.engine.graphs.graph import evaluate
+    from detachcheck.properties.registry import REGISTRY
+
+    model = model_of("queens", 1, 2, processes=True)
+    reduced = search(model, [], symmetry=symmetry_for(model, packing_for(model)), edges=True)
+    graph = reduced.graph()
+    prop = REGISTRY["detach_terminates"]
+    bad = np.stack([evaluate(reduced, Memo(model.layout, lambda s, q=q: prop.check(s, q)))
+                    for q in model.system.request_ids], axis=1)
+    annotated = _Annotated(graph, bad)
+    pairs = [(s, d) for j in range(annotated.r) for s, d in zip(*[a.tolist() for a in annotated.edges(j)[:2]],
+                                                                    strict=True)]
+    assert len(pairs) > len(set(pairs)) > 0  # parallel edges are there
+    count, label = annotated.components()
+    ours = {frozenset(np.flatnonzero(label == c).tolist()) for c in range(count)}
+    nxg = nx.DiGraph(pairs)
+    nxg.add_nodes_from(range(annotated.size))
+    assert ours == {frozenset(c) for c in nx.strongly_connected_components(nxg)}
