@@ -303,7 +303,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, header: str) -> str:
     lines = ["# detachcheck against TLC and SPIN", "",
              f"Measured {header}.", "",
              f"`python bench/compare.py --releases {args.releases} --sizes {args.sizes} "
-             f"--max-states {args.max_states} --large-sizes '{getattr(args, 'large_sizes', '')}'"
+             f"--max-states {args.max_states} --large-sizes '{args.large_sizes}'"
              f"{' --detach-only' if args.detach_only else ''}` ({mode}). "
              "Each figure is one run in a fresh process; states/s is our distinct-state count over the tool's "
              "wall time (TLC: JVM start and parsing included; SPIN: `pan` only, its build is the last table's "

@@ -33,7 +33,7 @@ def rows():
 
 
 def test_markdown_has_rates_ratios_and_bytes_per_state():
-    args = argparse.Namespace(releases="pike", sizes="v1r1,v2r3", max_states=10, detach_only=False)
+    args = argparse.Namespace(releases="pike", sizes="v1r1,v2r3", max_states=10, detach_only=False, large_sizes="")
     text = compare.markdown(rows(), args, "today on this machine")
     table = [line for line in text.splitlines() if line.startswith("| pike | v1r1 |")][0].split(" | ")
     assert table[2:4] == ["1,000", "2,000"]  # states, ours: search states/s

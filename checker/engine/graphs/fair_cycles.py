@@ -7,9 +7,9 @@ weakest the real condition implies: some other request is disabled somewhere in 
 or is taken on one of its edges. A real fair lasso therefore always passes; a pass may be
 spurious, and then the exact analysis on the volume-only quotient decides (`run.py`).
 
-Memory: the annotated graph has up to one edge per edge and request. Only its columns are held,
-parallel edges merged; what each edge says about fairness is read again,
-one tracked request at a time, once the components are known.
+Memory: the annotated graph has up to one edge per edge and request. Only its columns are held
+(parallel edges merged); what each edge says about fairness is derived again, one tracked request
+at a time, once the components are known.
 """
 
 from __future__ import annotations

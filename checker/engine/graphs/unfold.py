@@ -165,14 +165,15 @@ def full_count(reduced: PackedExploration, symmetry: Symmetry) -> int:
         moved = [(s, slot_map[s], np.asarray(value_map[s], dtype=np.uint8)) for s in range(n)
                  if slot_map[s] != s or value_map[s] != list(range(len(value_map[s])))]
         if moved:  # the identity fixes every state
-            maps.append(((moved[0][0], moved[0][1], moved[0][2].tobytes()), moved))
+            maps.append(moved)
     for start in range(0, len(reduced.states), 1 << 20):
         values = reduced.states.values(start, start + (1 << 20))
         fixed = np.ones(values.shape[1], dtype=np.int64)
         after_first: dict[tuple[int, int, bytes], np.ndarray] = {}
-        for first, moved in maps:
+        for moved in maps:
+            s, image, rename = moved[0]
+            first = (s, image, rename.tobytes())
             if first not in after_first:
-                s, image, rename = moved[0]
                 after_first[first] = np.flatnonzero(rename[values[s]] == values[image])
             still = after_first[first]
             for s, image, rename in moved[1:]:

@@ -86,8 +86,7 @@ class Adjacency:
         return np.concatenate(parts)
 
     def csr(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr, targets, actions) with rows in id order; the in-edges are dropped first."""
-        self.runs = []
+        """(indptr, targets, actions) with rows in id order."""
         counts = self.count.array[:n]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
@@ -200,6 +199,7 @@ class GoalSearch:
     def exploration(self, complete: bool, stopped: str | None) -> PackedExploration:
         """The search as the analyses read it, its graph (every expanded state's edges) included."""
         n, packing = self.n, self.tables.packing
+        self.adjacency.runs = []  # the in-edges: not read past the search, and as large as the CSR
         indptr, to, action = self.adjacency.csr(n)
         states = PackedStates(packing, self.words.array,
                               self.extras.array if packing.two_part else None)
