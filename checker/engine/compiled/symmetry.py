@@ -77,6 +77,14 @@ def _ranks(keys: list[np.ndarray]) -> list[np.ndarray]:
     return ranks
 
 
+def _in_order(keys: np.ndarray) -> np.ndarray:
+    """Per state, whether its rows' keys (rows x states) are already sorted: every rank is its row."""
+    ok = np.ones(keys.shape[1], dtype=bool)
+    for i in range(len(keys) - 1):
+        ok &= keys[i] <= keys[i + 1]
+    return ok
+
+
 def _sorted_small(rows: list[np.ndarray]) -> list[np.ndarray]:
     """Rows sorted elementwise (a sorting network by repeated min/max)."""
     rows = list(rows)
@@ -87,12 +95,12 @@ def _sorted_small(rows: list[np.ndarray]) -> list[np.ndarray]:
     return rows
 
 
-def _gather(rows: list[np.ndarray], ranks: list[np.ndarray], k: int) -> np.ndarray:
-    """Per state, the row whose rank is k."""
+def _gather(rows: np.ndarray, ranks: list[np.ndarray], k: int) -> np.ndarray:
+    """Per state, the row (rows x ... x states) whose rank is k."""
     out = rows[0].copy()
     for i in range(1, len(rows)):
-        out = np.where(ranks[i] == k, rows[i], out)
-    return np.where(ranks[0] == k, rows[0], out)
+        np.copyto(out, rows[i], where=ranks[i] == k)
+    return out
 
 
 class Symmetry:
@@ -102,11 +110,14 @@ class Symmetry:
         self.model = model
         self.packing = packing
         self.requests = requests
-        self.layout = symmetry_layout(model)
+        self.layout = lay = symmetry_layout(model)
         self.sizes = packing.sizes
-        n_vol, n_req = len(self.layout.volume_blocks), len(self.layout.request_slots)
+        n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
         self.group = [(pv, pr) for pv in itertools.permutations(range(n_vol))
                       for pr in (itertools.permutations(range(n_req)) if requests else [tuple(range(n_req))])]
+        self._blocks = np.array(lay.volume_blocks, dtype=np.intp).reshape(n_vol, -1)
+        self._radix = [np.array([self.sizes[block[j]] for block in lay.volume_blocks], dtype=np.int64)[:, None]
+                       for j in range(self._blocks.shape[1])]
 
     @property
     def trivial(self) -> bool:
@@ -115,14 +126,8 @@ class Symmetry:
     # -- whole frontiers ---------------------------------------------------------------------------
     def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The canonical representative of each packed state."""
-        if self.trivial or not len(word):
-            return word, extra
-        if len(word) > CHUNK:  # bounded transients: unpacked values and int64 sort keys per state
-            parts = [self.canonical(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])
-                     for i in range(0, len(word), CHUNK)]
-            return (np.concatenate([w for w, _ in parts]),
-                    None if extra is None else np.concatenate([x for _, x in parts]))  # type: ignore[misc]
-        return self.packing.pack(self.canonical_values(self.packing.unpack(word, extra)))
+        w, x, _ = self._packed(word, extra)
+        return w, x
 
     def canonical_values(self, values: np.ndarray) -> np.ndarray:
         """Canonical representatives of column-wise states (a new array)."""
@@ -132,67 +137,114 @@ class Symmetry:
             np.ndarray, np.ndarray | None, np.ndarray]:
         """Canonical keys, and for each state where its requests went: code = sum of
         position(q) * n**q over requests q (n requests), 0-based positions."""
-        canon, ranks = self._canonical(self.packing.unpack(word, extra))
+        w, x, ranks = self._packed(word, extra)
         n_req = len(self.layout.request_slots)
         code = np.zeros(len(word), dtype=np.int64)
         for q in range(n_req):
             code += (ranks[q] if ranks is not None else q) * n_req ** q
-        w, x = self.packing.pack(canon)
         return w, x, code.astype(np.uint8)
 
+    def _packed(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
+            np.ndarray, np.ndarray | None, list[np.ndarray] | None]:
+        """Canonical keys and request ranks (None: requests stay), a chunk at a time. Most
+        successors of canonical states are canonical: only the others are unpacked again and sorted."""
+        if self.trivial or not len(word):
+            return word, extra, None
+        if len(word) > CHUNK:  # bounded transients: unpacked values and int64 sort keys per state
+            parts = [self._packed(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])
+                     for i in range(0, len(word), CHUNK)]
+            ranks = None if parts[0][2] is None else [np.concatenate([r[q] for _, _, r in parts])  # type: ignore
+                                                      for q in range(len(parts[0][2]))]
+            return (np.concatenate([w for w, _, _ in parts]),
+                    None if extra is None else np.concatenate([x for _, x, _ in parts]), ranks)  # type: ignore
+        todo = np.flatnonzero(~self._in_order(self.packing.unpack(word, extra)))
+        w, x = word.copy(), None if extra is None else extra.copy()
+        ranks = None
+        if self.requests and len(self.layout.request_slots) > 1:
+            ranks = [np.full(len(word), q, dtype=np.int64) for q in range(len(self.layout.request_slots))]
+        if len(todo):
+            canon, sub = self._canonical(self.packing.unpack(word[todo], None if extra is None else extra[todo]))
+            w[todo], xt = self.packing.pack(canon)
+            if x is not None:
+                x[todo] = xt
+            for q, r in enumerate(sub or ()):
+                ranks[q][todo] = r  # type: ignore[index]
+        return w, x, ranks
+
+    def _in_order(self, values: np.ndarray) -> np.ndarray:
+        """Per state, whether it is its own canonical form: volumes and requests already sorted
+        (ties keep their order, so the renamings are the identity)."""
+        lay = self.layout
+        pcs, targets, holds = self._requests(values)
+        ok = _in_order(self._volume_keys(values, pcs, targets, holds)) if len(lay.volume_blocks) > 1 \
+            else np.ones(values.shape[1], dtype=bool)
+        if self.requests and len(lay.request_slots) > 1:
+            ok &= _in_order(self._request_keys(pcs, targets, holds))
+        return ok
+
+    def _requests(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(request states, targets, holds the lock), requests x states."""
+        lay = self.layout
+        pcs, targets = values[list(lay.request_slots)], values[list(lay.target_slots)]
+        if lay.lock_slot is None:
+            return pcs, targets, np.zeros(pcs.shape, dtype=bool)
+        return pcs, targets, values[lay.lock_slot] == np.asarray(lay.lock_of_request, dtype=np.uint8)[:, None]
+
+    def _volume_keys(self, values: np.ndarray, pcs: np.ndarray, targets: np.ndarray,
+                     holds: np.ndarray) -> np.ndarray:
+        """Each data volume's sort key (volumes x states): its slot block, then the sorted multiset of
+        (request state, holds the lock) of the requests about it (or, without request symmetry,
+        which requests are about it)."""
+        lay = self.layout
+        blocks = values[self._blocks]  # volumes x block slots x states
+        code = np.zeros(blocks[:, 0].shape, dtype=np.int64)
+        for j, radix in enumerate(self._radix):
+            code *= radix
+            code += blocks[:, j]
+        about = targets[None, :, :] == np.asarray(lay.target_of_volume, dtype=np.uint8)[:, None, None]
+        if self.requests:
+            pc_size = self.sizes[lay.request_slots[0]] if len(pcs) else 1
+            item = pcs * np.uint8(2) + holds + np.uint8(1)  # < 2 * pc_size + 1 <= 255
+            for row in _sorted_small([np.where(about[:, q], item[q], np.uint8(0)) for q in range(len(pcs))]):
+                code *= 2 * pc_size + 1
+                code += row
+        else:
+            for q in range(len(pcs)):
+                code *= 2
+                code += about[:, q]
+        return code
+
+    def _request_keys(self, pcs: np.ndarray, targets: np.ndarray, holds: np.ndarray) -> np.ndarray:
+        """Each request's sort key (requests x states): its state, its target, does not hold the lock."""
+        t_size = self.sizes[self.layout.target_slots[0]]
+        return (pcs.astype(np.int64) * t_size + targets) * 2 + ~holds
+
     def _canonical(self, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """(canonical values, each request's rank or None) of column-wise states."""
         lay = self.layout
         out = values.copy()
-        m = values.shape[1]
         n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
-        pcs = [values[s] for s in lay.request_slots]
-        targets = [values[s] for s in lay.target_slots]
-        holds = [(values[lay.lock_slot] == lay.lock_of_request[q]) if lay.lock_slot is not None
-                 else np.zeros(m, dtype=bool) for q in range(n_req)]
+        pcs, targets, holds = self._requests(values)
         if n_vol > 1:
-            pc_size = self.sizes[lay.request_slots[0]] if n_req else 1
-            keys = []
-            for i, block in enumerate(lay.volume_blocks):
-                code = np.zeros(m, dtype=np.int64)
-                for s in block:
-                    code = code * self.sizes[s] + values[s]
-                about = [targets[q] == lay.target_of_volume[i] for q in range(n_req)]
-                if self.requests:  # sorted multiset of (request state, holds the lock) about volume i
-                    items = [np.where(about[q], pcs[q].astype(np.int64) * 2 + holds[q] + 1, 0) for q in range(n_req)]
-                    for row in _sorted_small(items):
-                        code = code * (2 * pc_size + 1) + row
-                else:  # which requests are about volume i
-                    for q in range(n_req):
-                        code = code * 2 + about[q]
-                keys.append(code)
-            ranks = _ranks(keys)
-            for j in range(len(lay.volume_blocks[0])):
-                rows = [values[block[j]] for block in lay.volume_blocks]
-                for k, block in enumerate(lay.volume_blocks):
-                    out[block[j]] = _gather(rows, ranks, k)
+            ranks = _ranks(list(self._volume_keys(values, pcs, targets, holds)))
+            blocks = values[self._blocks]
+            for k in range(n_vol):
+                out[self._blocks[k]] = _gather(blocks, ranks, k)
             naming = np.asarray(lay.target_of_volume, dtype=np.uint8)
-            renamed = []
-            for q, s in enumerate(lay.target_slots):
-                t = targets[q]
-                new = t.copy()
-                for i in range(n_vol):
-                    new = np.where(t == lay.target_of_volume[i], naming[ranks[i]], new)
-                renamed.append(new)
-                out[s] = new
-            targets = renamed
+            renamed = targets.copy()
+            for i in range(n_vol):
+                np.copyto(renamed, naming[ranks[i]], where=targets == lay.target_of_volume[i])
+            out[list(lay.target_slots)] = targets = renamed
         if self.requests and n_req > 1:
-            t_size = self.sizes[lay.target_slots[0]]
-            keys = [(pcs[q].astype(np.int64) * t_size + targets[q]) * 2 + ~holds[q] for q in range(n_req)]
-            ranks = _ranks(keys)
+            ranks = _ranks(list(self._request_keys(pcs, targets, holds)))
             for k in range(n_req):
                 out[lay.request_slots[k]] = _gather(pcs, ranks, k)
                 out[lay.target_slots[k]] = _gather(targets, ranks, k)
             if lay.lock_slot is not None:
                 naming = np.asarray(lay.lock_of_request, dtype=np.uint8)
-                lock = values[lay.lock_slot]
+                lock = out[lay.lock_slot]
                 for q in range(n_req):
-                    lock = np.where(holds[q], naming[ranks[q]], lock)
-                out[lay.lock_slot] = lock
+                    np.copyto(lock, naming[ranks[q]], where=holds[q])
             return out, ranks
         return out, None
 

@@ -28,7 +28,7 @@ class Edges:
         self.targets = GrowingArray(np.int32)  # per edge, rows in id order, each row in discovery order
         self.actions = GrowingArray(np.int16)
         self.moves = GrowingArray(np.uint8)
-        self.fired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.fired_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
             np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -45,11 +45,16 @@ class Edges:
                 None if extra is None else np.concatenate([x for _, x, _ in parts]),  # type: ignore[misc]
                 np.concatenate([m for _, _, m in parts]))
 
+    def fired(self, action: np.ndarray, word: np.ndarray, extra: np.ndarray | None) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray]:
+        """What some edges (their actions, their sources' keys) tell coverage (`graph.fired_keys`)."""
+        return fired_keys(self.masks, action, word, extra)
+
     def level(self, size: int, order: np.ndarray, source: np.ndarray, action: np.ndarray, target: np.ndarray,
-              move: np.ndarray | None, word: np.ndarray, extra: np.ndarray | None) -> None:
+              move: np.ndarray | None, fired: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
         """`size` states expanded: each successor's source position among them, action and target id
-        (-1: not stored), in `order` of discovery (`frontier.discovery_order`), and the states' packed
-        keys (`word`, `extra`) for coverage."""
+        (-1: not stored), in `order` of discovery (`frontier.discovery_order`), and what they tell
+        coverage (`fired`)."""
         keep = order[target[order] >= 0]
         src, act = source[keep], action[keep]
         self.rows.append(np.bincount(src, minlength=size))
@@ -57,7 +62,8 @@ class Edges:
         self.actions.append(act)
         if move is not None:
             self.moves.append(move[keep])
-        self.fired.append(fired_keys(self.masks, action, word[source], None if extra is None else extra[source]))
+        if fired is not None:
+            self.fired_parts.append(fired)
 
     def graph(self) -> ArrayGraph:
         """The recorded edges as the analyses' arrays (handed over, not copied)."""
@@ -67,4 +73,4 @@ class Edges:
         moves = self.moves.array if self.moving else None
         self.rows, self.targets = GrowingArray(np.int32), GrowingArray(np.int32)  # released to the graph
         self.actions, self.moves = GrowingArray(np.int16), GrowingArray(np.uint8)
-        return array_graph(self.model, self.tables.packing, target, action, indptr, moves, self.fired)
+        return array_graph(self.model, self.tables.packing, target, action, indptr, moves, self.fired_parts)

@@ -10,7 +10,8 @@ their canonical representatives before the visited check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,10 +87,24 @@ class NewStates:
     allowed: int
 
 
-def _expand(chunk: Chunk, tables: Tables, keys: KeySet, checks: LevelChecks, canonical: Callable | None,
-            recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None, n: int,
-            max_states: int | None) -> tuple[NewStates, int]:
-    """Expand a chunk: (its new states, the edges between stored states it has)."""
+@dataclass
+class Expanded:
+    """A chunk's successors before the visited check: what `step` computes from the chunk alone."""
+
+    values: np.ndarray  # the chunk's states, column-wise
+    source: np.ndarray
+    action: np.ndarray
+    enabled: np.ndarray  # actions each chunk state enables (-1: left unexpanded by `stop`)
+    word: np.ndarray  # each successor's key, canonical under the symmetry
+    extra: np.ndarray | None
+    move: np.ndarray | None  # where each successor's requests went (`Symmetry.request_moves`)
+    fired: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # for coverage, when edges are recorded
+
+
+def step(chunk: Chunk, tables: Tables, canonical: Callable | None, recorder: Edges | None,
+         stop: Callable[[np.ndarray], np.ndarray] | None) -> Expanded:
+    """The frontier step: a pure function of the chunk (it reads no visited set), so the next
+    chunk's step runs on another core while this one's successors are looked up (`search`)."""
     word, extra = chunk.word, chunk.extra
     values = tables.packing.unpack(word, extra)
     if stop is None:
@@ -101,32 +116,55 @@ def _expand(chunk: Chunk, tables: Tables, keys: KeySet, checks: LevelChecks, can
                           ordered=False)
         source, enabled = active[succ.source].astype(np.int32), np.full(len(word), -1, dtype=np.int32)
         enabled[active] = succ.enabled
-    checks.expanded(chunk.first_id, values, enabled)
-    del values
-    move = None
+    move, fired = None, None
     if recorder is not None:
         cw, cx, move = recorder.canonical(succ.word, succ.extra)
+        fired = recorder.fired(succ.action, word[source], None if extra is None else extra[source])
     elif canonical is not None:
         cw, cx = canonical(succ.word, succ.extra)
     else:
         cw, cx = succ.word, succ.extra
+    return Expanded(values, source, succ.action, enabled, cw, cx, move, fired)
+
+
+def _stepped(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], tables: Tables, canonical: Callable | None,
+             recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None,
+             ) -> Iterator[tuple[Chunk, Expanded]]:
+    """Each chunk with its step, in order; the next chunk's step runs on the pool's thread (numpy
+    releases the interpreter lock) while the caller visits this one. At most two are held."""
+    ahead: tuple[Chunk, Future[Expanded]] | None = None
+    for chunk in chunks:
+        future = pool.submit(step, chunk, tables, canonical, recorder, stop)
+        if ahead is not None:
+            yield ahead[0], ahead[1].result()
+        ahead = chunk, future
+    if ahead is not None:
+        yield ahead[0], ahead[1].result()
+
+
+def _visit(chunk: Chunk, ex: Expanded, tables: Tables, keys: KeySet, checks: LevelChecks,
+           recorder: Edges | None, n: int, max_states: int | None) -> tuple[NewStates, int]:
+    """A stepped chunk's successors against the visited set: (its new states, the edges between
+    stored states it has)."""
+    checks.expanded(chunk.first_id, ex.values, ex.enabled)
+    source, action, cw, cx = ex.source, ex.action, ex.word, ex.extra
     target = keys.find(cw, cx)
     seen = target >= 0
     if recorder is not None:  # every edge is kept in discovery order: sort them all once
-        order = discovery_order(tables, source, succ.action)
+        order = discovery_order(tables, source, action)
         unseen = order[~seen[order]]
     else:  # only the new states need it
         unseen = np.flatnonzero(~seen)
-        unseen = unseen[discovery_order(tables, source[unseen], succ.action[unseen])]
+        unseen = unseen[discovery_order(tables, source[unseen], action[unseen])]
     first, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
     allowed = len(first) if max_states is None else max(0, min(len(first), max_states - n))
     counted = int(seen.sum()) + int((inverse < allowed).sum())
     new = unseen[first[:allowed]]
     if recorder is not None:  # a new state's id is n + the rank of its first occurrence
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
-        recorder.level(len(word), order, source, succ.action, target, move, word, extra)
+        recorder.level(len(chunk.word), order, source, action, target, ex.move, ex.fired)
     found = NewStates(cw[new], None if cx is None else cx[new], (chunk.first_id + source[new]).astype(np.int32),
-                      succ.action[new].astype(np.int16), len(first), allowed)
+                      action[new].astype(np.int16), len(first), allowed)
     return found, counted
 
 
@@ -175,40 +213,43 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
     stopped = None
     level_start = 0
     expanded_depth = -1
-    while n > level_start:
-        level_end = n
-        step = chunk_size(n)
-        for at in range(level_start, level_end, step):  # bounded transients: a chunk's successors at a time
-            end = min(at + step, level_end)  # copies: the arrays may move as new states are appended
-            chunk = Chunk(words.array[at:end].copy(), None if extras is None else extras.array[at:end].copy(), at)
-            found, counted = _expand(chunk, tables, keys, checks, canonical, recorder, stop, n, max_states)
-            transitions += counted
-            if found.allowed < found.distinct:
-                complete, stopped = False, "max-states"
-            if found.allowed:
-                keys.add(found.word, found.extra, np.arange(n, n + found.allowed))
-                parents.append(found.parent)
-                vias.append(found.via)
-                checks.new_states(n, packing.unpack(found.word, found.extra))
-                words.append(found.word)
-                if extras is not None:
-                    extras.append(found.extra)
-                n += found.allowed
-            del found, chunk
-            if goals and goals <= checks.found.keys():
-                complete, stopped = False, "found"
+    with ThreadPoolExecutor(max_workers=1) as pool:  # steps the next chunk while this one is visited
+        while n > level_start:
+            level_end = n
+            size = chunk_size(n)
+            chunks = (Chunk(words.array[at:min(at + size, level_end)].copy(),  # copies: the arrays may move
+                            None if extras is None else extras.array[at:min(at + size, level_end)].copy(), at)
+                      for at in range(level_start, level_end, size))
+            for chunk, expanded in _stepped(pool, chunks, tables, canonical, recorder, stop):
+                found, counted = _visit(chunk, expanded, tables, keys, checks, recorder, n, max_states)
+                del expanded
+                transitions += counted
+                if found.allowed < found.distinct:
+                    complete, stopped = False, "max-states"
+                if found.allowed:
+                    keys.add(found.word, found.extra, np.arange(n, n + found.allowed))
+                    parents.append(found.parent)
+                    vias.append(found.via)
+                    checks.new_states(n, packing.unpack(found.word, found.extra))
+                    words.append(found.word)
+                    if extras is not None:
+                        extras.append(found.extra)
+                    n += found.allowed
+                del found, chunk
+                if goals and goals <= checks.found.keys():
+                    complete, stopped = False, "found"
+                    break
+            if n > level_end:
+                bounds.append(n)
+            if stopped == "found":  # the level was expanded in part
                 break
-        if n > level_end:
-            bounds.append(n)
-        if stopped == "found":  # the level was expanded in part
-            break
-        expanded_depth += 1
-        level_start = level_end
-        if progress is not None:
-            progress(Status(phase, n, transitions, expanded_depth + 1, n - level_start))
-        if n > level_start and deadline is not None and deadline.expired():
-            complete, stopped = False, "max-seconds"
-            break
+            expanded_depth += 1
+            level_start = level_end
+            if progress is not None:
+                progress(Status(phase, n, transitions, expanded_depth + 1, n - level_start))
+            if n > level_start and deadline is not None and deadline.expired():
+                complete, stopped = False, "max-seconds"
+                break
     keys.settle()
     found = PackedExploration(
         model, tables, keys, PackedStates(packing, words.array, None if extras is None else extras.array),
