@@ -167,9 +167,11 @@ def unrecoverable(checked: Any, release: Release, likely: bool, target: Property
     `target`, or the first that cannot is known, its whole closure explored (`engine/searches/reaching.py`);
     not settled if cut short."""
     model, tables, sym = relied or relied_search(checked, release, likely, symmetry)
+    own = checked.symmetry  # the checked states are canonical under it, and distinct
+    distinct = sym is None and own is None or sym is not None and own is not None and sym.same_canonical(own)
     ops, starts, good = goal_search(model, tables, *checked_keys(checked, tables.packing),
                                     Memo(model.layout, target.check), sym, max_states, deadline, progress,
-                                    RECOVERABILITY)
+                                    RECOVERABILITY, distinct)
     if not ops.complete:
         return False, None
     return True, find_unrecoverable(ops, ops.graph(), target, score, starts, good)

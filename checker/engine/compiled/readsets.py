@@ -43,78 +43,75 @@ class TracingView(View):
         return self._names[i][self.values[i]]
 
 
-class _Node:
-    """A decision-tree node: the slot read next, and what follows each of its values."""
-
-    __slots__ = ("slot", "children")
-
-    def __init__(self, slot: int) -> None:
-        self.slot = slot
-        self.children: dict[int, _Node | _Leaf] = {}
-
-
-class _Leaf:
-    __slots__ = ("result",)
-
-    def __init__(self, result: bool | int) -> None:
-        self.result = result
-
-
 class DecisionTree:
-    """A deterministic predicate as the tree of its traced evaluations."""
+    """A deterministic predicate as the tree of its traced evaluations, held as tables: node k
+    reads slot `slot[k]` (-1: a leaf, whose answer is `result[k]`), and `child[k, v]` is the node
+    reached when that slot holds v (-1: not grown yet). The root is node 0."""
 
     def __init__(self, layout: Layout, predicate: Callable[[View], bool | int], dtype: type) -> None:
         self.layout = layout
         self.predicate = predicate
         self.dtype = dtype
-        self.root: _Node | _Leaf | None = None
         self.evaluations = 0
+        self.nodes = 0
+        self.slot = np.zeros(16, dtype=np.int64)
+        self.result = np.zeros(16, dtype=dtype)
+        self.child = np.full((16, max(len(v) for v in layout.names)), -1, dtype=np.int32)
+
+    def _node(self, slot: int, result: bool | int) -> int:
+        k = self.nodes
+        if k == len(self.slot):  # room doubled
+            self.slot = np.resize(self.slot, 2 * k)
+            self.result = np.resize(self.result, 2 * k)
+            self.child = np.concatenate([self.child, np.full_like(self.child, -1)])
+        self.slot[k], self.result[k] = slot, result
+        self.nodes += 1
+        return k
 
     def _grow(self, values: np.ndarray, column: int) -> None:
+        """The branch of the state in `column`, from one traced evaluation."""
         state = tuple(values[:, column].tolist())
         view = TracingView(self.layout, state)
         result = self.dtype(self.predicate(view))
         self.evaluations += 1
         reads = list(view.read)
-        if not reads:
-            self.root = _Leaf(result)
-            return
-        if self.root is None:
-            self.root = _Node(reads[0])
-        node = self.root
+        if not self.nodes:
+            self._node(reads[0] if reads else -1, result)
+        node = 0
         for k, slot in enumerate(reads):
-            assert isinstance(node, _Node) and node.slot == slot, "predicate is not deterministic"
-            nxt = node.children.get(state[slot])
-            if nxt is None:
-                nxt = _Leaf(result) if k == len(reads) - 1 else _Node(reads[k + 1])
-                node.children[state[slot]] = nxt
-            node = nxt  # type: ignore[assignment]
+            assert self.slot[node] == slot, "predicate is not deterministic"
+            nxt = int(self.child[node, state[slot]])
+            if nxt < 0:
+                nxt = self._node(-1 if k == len(reads) - 1 else reads[k + 1], result)
+                self.child[node, state[slot]] = nxt
+            node = nxt
+        assert self.slot[node] == -1, "predicate is not deterministic"
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
+        """The predicate on every state: all walk the tree together, a level at a time."""
         m = values.shape[1]
         out = np.zeros(m, dtype=self.dtype)
         if m == 0:
             return out
-        if self.root is None:
+        if not self.nodes:
             self._grow(values, 0)
-        stack: list[tuple[_Node | _Leaf, np.ndarray]] = [(self.root, np.arange(m, dtype=np.int32))]  # type: ignore
-        while stack:
-            node, idx = stack.pop()
-            if isinstance(node, _Leaf):
-                out[idx] = node.result
-                continue
-            col = values[node.slot][idx]
-            order = np.argsort(col, kind="stable").astype(np.int32)
-            counts = np.bincount(col)
-            bounds = np.zeros(len(counts) + 1, dtype=np.int64)  # not np.r_: this runs per node, per call
-            np.cumsum(counts, out=bounds[1:])
-            for v in np.flatnonzero(counts).tolist():
-                sub = idx[order[bounds[v]:bounds[v + 1]]]
-                child = node.children.get(v)
-                if child is None:
-                    self._grow(values, int(sub[0]))
-                    child = node.children[v]
-                stack.append((child, sub))
+        idx = np.arange(m, dtype=np.int64)  # the states still walking, and where they are
+        node = np.zeros(m, dtype=np.int64)
+        while len(idx):
+            slot = self.slot[node]
+            leaf = slot < 0
+            if leaf.any():
+                out[idx[leaf]] = self.result[node[leaf]]
+                idx, node, slot = idx[~leaf], node[~leaf], slot[~leaf]
+            value = values[slot, idx]
+            nxt = self.child[node, value]
+            missing = np.flatnonzero(nxt < 0)
+            if len(missing):  # grow one branch per (node, value) not met yet, then walk on
+                _, first = np.unique(node[missing] * self.child.shape[1] + value[missing], return_index=True)
+                for col in idx[missing[first]].tolist():
+                    self._grow(values, col)
+                nxt = self.child[node, value]
+            node = nxt.astype(np.int64)
         return out
 
 

@@ -123,6 +123,10 @@ class Symmetry:
     def trivial(self) -> bool:
         return len(self.group) == 1
 
+    def same_canonical(self, other: Symmetry) -> bool:
+        """Whether `other` gives every state the same canonical values (of another model, maybe)."""
+        return (self.layout, self.requests, self.sizes) == (other.layout, other.requests, other.sizes)
+
     # -- whole frontiers ---------------------------------------------------------------------------
     def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The canonical representative of each packed state."""

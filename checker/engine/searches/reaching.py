@@ -16,11 +16,12 @@ the full closure of the checked states.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from detachcheck.checker.engine.compiled.compile import CompiledModel
-from detachcheck.checker.engine.compiled.frontier import Tables, successors
+from detachcheck.checker.engine.compiled.frontier import Tables
 from detachcheck.checker.engine.graphs.graph import array_graph
 from detachcheck.checker.engine.searches.keyset import KeySet
 from detachcheck.checker.engine.searches.packed import (
@@ -32,7 +33,7 @@ from detachcheck.checker.engine.searches.packed import (
     PackedStates,
 )
 from detachcheck.checker.engine.searches.progress import Deadline, Progress, Status
-from detachcheck.checker.engine.searches.search import chunk_size, first_occurrences
+from detachcheck.checker.engine.searches.search import Chunk, Expanded, chunk_size, first_occurrences, stepped_chunks
 
 
 class Adjacency:
@@ -153,16 +154,12 @@ class GoalSearch:
         self.expanded.append(np.zeros(m, dtype=bool))
         self.adjacency.grow(m)
 
-    def expand(self, ids: np.ndarray) -> np.ndarray:
-        """Expand states `ids` (not expanded yet); the ids of those with an edge into a good state."""
-        word = self.words.array[ids]
-        extra = self.extras.array[ids] if self.tables.packing.two_part else None
-        succ = successors(self.tables, word, extra, ordered=False)
+    def expand(self, ids: np.ndarray, stepped: Expanded) -> np.ndarray:
+        """Expand states `ids` (not expanded yet) whose successors are `stepped`; the ids of those
+        with an edge into a good state."""
         self.expanded.array[ids] = True
-        source = ids[succ.source]
-        cw, cx = succ.word, succ.extra
-        if self.canonical is not None:
-            cw, cx = self.canonical(cw, cx)
+        source = ids[stepped.source]
+        cw, cx = stepped.word, stepped.extra
         target = self.keys.find(cw, cx)
         unseen = np.flatnonzero(target < 0)
         firsts, inverse = first_occurrences(cw[unseen], None if cx is None else cx[unseen])
@@ -171,13 +168,17 @@ class GoalSearch:
         self.capped |= allowed < len(firsts)
         target[unseen] = np.where(inverse < allowed, n + inverse, -1)
         kept = np.flatnonzero(target >= 0)
-        source, target, action = source[kept], target[kept], succ.action[kept]
+        source, target, action = source[kept], target[kept], stepped.action[kept]
         new = unseen[firsts[:allowed]]
         self.store(cw[new], None if cx is None else cx[new], source[np.searchsorted(kept, new)],
-                   succ.action[new])
+                   stepped.action[new])
         self.adjacency.add(source, target, action)
         self.transitions += len(kept)
         return source[self.good.array[target]]
+
+    def chunk(self, ids: np.ndarray) -> Chunk:
+        """States `ids` to expand (copied: the arrays may move)."""
+        return Chunk(self.words.array[ids], self.extras.array[ids] if self.tables.packing.two_part else None, 0)
 
     def settle(self, since: int, shown: list[np.ndarray]) -> None:
         """Mark what reaches a goal state now: the goal states found from id `since` on, the states
@@ -210,19 +211,32 @@ class GoalSearch:
         return found
 
 
+def _first_open(good: np.ndarray, lowest: int, starts: int) -> int:
+    """The first start from `lowest` on that is not good (`starts` if none), scanning a part at a time."""
+    for at in range(lowest, starts, GOAL_CHUNK):
+        open_ = np.flatnonzero(~good[at:min(starts, at + GOAL_CHUNK)])
+        if len(open_):
+            return at + int(open_[0])
+    return starts
+
+
 def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: np.ndarray | None,
                 goal: Callable[[np.ndarray], np.ndarray], symmetry: object | None = None,
                 max_states: int | None = None, deadline: Deadline | None = None, progress: Progress | None = None,
-                phase: str = "") -> tuple[PackedExploration, np.ndarray, np.ndarray]:
+                phase: str = "", distinct: bool = False) -> tuple[PackedExploration, np.ndarray, np.ndarray]:
     """Search from the starts (packed keys `word`, `extra`) until each start is known to reach a state
     `goal` holds for (column-wise values -> bool), or the first start that cannot is known (its whole
     closure explored; the starts after it may be left open). Returns the
     search (its `graph()` holds the edges of every expanded state), each start's id in it, and the
-    goal on every state found."""
+    goal on every state found. `distinct`: the starts are canonical under `symmetry` and distinct
+    already (a search's own states), so they are taken as they are."""
     run = GoalSearch(model, tables, goal, symmetry, max_states)
-    if run.canonical is not None:
-        word, extra = run.canonical(word, extra)
-    first, start_of = first_occurrences(word, extra)
+    if distinct:
+        first = start_of = np.arange(len(word))
+    else:
+        if run.canonical is not None:
+            word, extra = run.canonical(word, extra)
+        first, start_of = first_occurrences(word, extra)
     starts = len(first)
     for at in range(0, starts, GOAL_CHUNK):
         part = first[at:at + GOAL_CHUNK]
@@ -232,25 +246,30 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
     run.bounds.append(run.n)
     run.settle(0, [])
     complete, stopped = True, None
-    while len(open_starts := np.flatnonzero(~run.good.array[:starts])):
-        # The open starts before twice the first one's place only: once their closures are all
-        # explored, the first of them is the first start that cannot reach a goal, and the starts
-        # after it need no answer. The window widens as the first open start moves on.
-        window = open_starts[:np.searchsorted(open_starts, 2 * int(open_starts[0]) + WINDOW)]
-        todo = run.open_states(window)
-        if not len(todo):
-            break
-        if deadline is not None and deadline.expired():
-            complete, stopped = False, "max-seconds"
-            break
-        before = run.n
-        step = chunk_size(run.n)
-        shown = [run.expand(todo[at:at + step]) for at in range(0, len(todo), step)]
-        if run.n > before:
-            run.bounds.append(run.n)
-        run.settle(before, shown)
-        if progress is not None:
-            progress(Status(phase, run.n, run.transitions, len(run.bounds) - 2, len(todo)))
+    lowest = 0  # no start before it is open (a good start stays good)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # steps the next chunk while this one is visited
+        while (lowest := _first_open(run.good.array, lowest, starts)) < starts:
+            # The open starts before twice the first one's place only: once their closures are all
+            # explored, the first of them is the first start that cannot reach a goal, and the starts
+            # after it need no answer. The window widens as the first open start moves on.
+            end = min(starts, 2 * lowest + WINDOW)
+            window = lowest + np.flatnonzero(~run.good.array[lowest:end])
+            todo = run.open_states(window)
+            if not len(todo):
+                break
+            if deadline is not None and deadline.expired():
+                complete, stopped = False, "max-seconds"
+                break
+            before = run.n
+            size = chunk_size(run.n)
+            parts = [todo[at:at + size] for at in range(0, len(todo), size)]
+            steps = stepped_chunks(pool, map(run.chunk, parts), tables, run.canonical, None, None)
+            shown = [run.expand(ids, ex) for ids, (_, ex) in zip(parts, steps, strict=True)]
+            if run.n > before:
+                run.bounds.append(run.n)
+            run.settle(before, shown)
+            if progress is not None:
+                progress(Status(phase, run.n, run.transitions, len(run.bounds) - 2, len(todo)))
     if run.capped:
         complete, stopped = False, "max-states"
     return run.exploration(complete, stopped), start_of, run.at_goal.array

@@ -127,7 +127,7 @@ def step(chunk: Chunk, tables: Tables, canonical: Callable | None, recorder: Edg
     return Expanded(values, source, succ.action, enabled, cw, cx, move, fired)
 
 
-def _stepped(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], tables: Tables, canonical: Callable | None,
+def stepped_chunks(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], tables: Tables, canonical: Callable | None,
              recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None,
              ) -> Iterator[tuple[Chunk, Expanded]]:
     """Each chunk with its step, in order; the next chunk's step runs on the pool's thread (numpy
@@ -220,7 +220,7 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
             chunks = (Chunk(words.array[at:min(at + size, level_end)].copy(),  # copies: the arrays may move
                             None if extras is None else extras.array[at:min(at + size, level_end)].copy(), at)
                       for at in range(level_start, level_end, size))
-            for chunk, expanded in _stepped(pool, chunks, tables, canonical, recorder, stop):
+            for chunk, expanded in stepped_chunks(pool, chunks, tables, canonical, recorder, stop):
                 found, counted = _visit(chunk, expanded, tables, keys, checks, recorder, n, max_states)
                 del expanded
                 transitions += counted
