@@ -168,9 +168,15 @@ def _edges_of_last_level(exploration: PackedExploration) -> int:
     return int((exploration.ids_of(word, xtra) >= 0).sum())
 
 
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
 def _distinct(action: np.ndarray, word: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct (action, word, extra) triples."""
-    order = np.lexsort((extra, word, action))
+    """The (action, word, extra) triples without repeats: sorted by a 64-bit mix of the three (one
+    sort, not three), repeats dropped where they meet. Two triples of one mix would keep a repeat
+    (harmless: the caller gathers them in a set)."""
+    mix = word * _MIX[0] ^ extra.astype(np.uint64) * _MIX[1] ^ action.astype(np.uint64) * _MIX[2]
+    order = np.argsort(mix)
     a, w, x = action[order], word[order], extra[order]
     keep = np.r_[True, (a[1:] != a[:-1]) | (w[1:] != w[:-1]) | (x[1:] != x[:-1])] if len(a) else np.zeros(0, bool)
     return a[keep], w[keep], x[keep]

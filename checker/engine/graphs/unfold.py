@@ -154,32 +154,44 @@ class _Identity:
 
 def full_count(reduced: PackedExploration, symmetry: Symmetry) -> int:
     """States of the unreduced model: each canonical state stands for |G| / |its stabiliser| states.
-    A permutation fixes a state when every slot it moves or renames holds its image: checked slot
-    by slot on the states still fixed, which most permutations leave after a slot or two (the first
-    slot's check, on every state, is shared by the permutations that begin alike)."""
+    A permutation (pv of the volumes, pr of the requests) fixes a state when each data volume i's
+    block equals volume pv[i]'s, each request q is in request pr[q]'s state and pr[q]'s target is
+    q's renamed by pv, and the lock's holder is renamed onto itself: a few comparisons per state,
+    most shared among the permutations."""
+    lay = symmetry.layout
+    n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
+    blocks = np.array(lay.volume_blocks, dtype=np.intp).reshape(n_vol, -1)
+    by_volumes: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for pv, pr in symmetry.group:
+        by_volumes.setdefault(pv, []).append(pr)
     total = 0
-    n = len(symmetry.model.system.slots)
-    maps = []
-    for perm in symmetry.group:
-        slot_map, value_map = symmetry._maps(perm, n)
-        moved = [(s, slot_map[s], np.asarray(value_map[s], dtype=np.uint8)) for s in range(n)
-                 if slot_map[s] != s or value_map[s] != list(range(len(value_map[s])))]
-        if moved:  # the identity fixes every state
-            maps.append(moved)
     for start in range(0, len(reduced.states), 1 << 20):
         values = reduced.states.values(start, start + (1 << 20))
-        fixed = np.ones(values.shape[1], dtype=np.int64)
-        after_first: dict[tuple[int, int, bytes], np.ndarray] = {}
-        for moved in maps:
-            s, image, rename = moved[0]
-            first = (s, image, rename.tobytes())
-            if first not in after_first:
-                after_first[first] = np.flatnonzero(rename[values[s]] == values[image])
-            still = after_first[first]
-            for s, image, rename in moved[1:]:
-                if not len(still):
-                    break
-                still = still[rename[values[s, still]] == values[image, still]]
-            fixed[still] += 1
+        fixed = np.zeros(values.shape[1], dtype=np.int64)
+        block = values[blocks]  # volumes x block slots x states
+        same = {(i, k): (block[i] == block[k]).all(axis=0) for i in range(n_vol) for k in range(n_vol) if i < k}
+        pcs, targets = values[list(lay.request_slots)], values[list(lay.target_slots)]
+        lock = values[lay.lock_slot] if lay.lock_slot is not None else None
+        for pv, prs in by_volumes.items():
+            ok = np.ones(values.shape[1], dtype=bool)
+            for i in range(n_vol):
+                if pv[i] != i:
+                    ok &= same[min(i, pv[i]), max(i, pv[i])]
+            if not ok.any():
+                continue
+            rename = np.arange(256, dtype=np.uint8)
+            rename[list(lay.target_of_volume)] = [lay.target_of_volume[k] for k in pv]
+            renamed = rename[targets]
+            match = {(q, r): (pcs[r] == pcs[q]) & (targets[r] == renamed[q])
+                     for q in range(n_req) for r in range(n_req)}
+            for pr in prs:
+                here = ok.copy()
+                for q in range(n_req):
+                    here &= match[q, pr[q]]
+                if lock is not None:
+                    holder = np.arange(256, dtype=np.uint8)
+                    holder[list(lay.lock_of_request)] = [lay.lock_of_request[r] for r in pr]
+                    here &= holder[lock] == lock
+                fixed += here
         total += int((len(symmetry.group) // fixed).sum())
     return total

@@ -21,9 +21,11 @@ def bucket_of(word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
     return ((word * _GOLDEN) >> np.uint64(64 - HASH_BITS)).astype(np.uint16)
 
 
-def _split(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(order, distinct buckets, segment starts) grouping positions by bucket."""
-    order = np.argsort(bucket, kind="stable")
+def _split(bucket: np.ndarray, word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, distinct buckets, segment starts) grouping positions by bucket, each bucket's in word
+    order (sorted look-ups walk the sorted words forward: far fewer cache misses)."""
+    by_word = np.argsort(word)
+    order = by_word[np.argsort(bucket[by_word], kind="stable")]
     sb = bucket[order]
     starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]]) if len(sb) else np.zeros(0, dtype=np.int64)
     return order, sb[starts], np.r_[starts, len(sb)]
@@ -42,7 +44,7 @@ class SortedKeys:
         out = np.full(len(word), -1, dtype=np.int64) if out is None else out
         if not self.size:
             return out
-        order, buckets, bounds = _split(bucket_of(word, extra))
+        order, buckets, bounds = _split(bucket_of(word, extra), word)
         for k, b in enumerate(buckets.tolist()):
             words = self.words.get(b)
             if words is None or not len(words):
@@ -57,12 +59,10 @@ class SortedKeys:
 
     def add(self, word: np.ndarray, extra: np.ndarray | None, ids: np.ndarray) -> None:
         """Insert keys known to be absent and distinct."""
-        order, buckets, bounds = _split(bucket_of(word, extra))
+        order, buckets, bounds = _split(bucket_of(word, extra), word)
         for k, b in enumerate(buckets.tolist()):
             pos = order[bounds[k]:bounds[k + 1]]
-            w = word[pos]
-            srt = np.argsort(w)
-            self._insert(b, w[srt], ids[pos][srt].astype(np.int32))
+            self._insert(b, word[pos], ids[pos].astype(np.int32))
         self.size += len(word)
 
     def _insert(self, b: int, w: np.ndarray, i: np.ndarray) -> None:
