@@ -33,18 +33,26 @@ class _Annotated:
         self.node_bad = bad.T.reshape(-1)
         self.compact = (np.cumsum(self.node_bad) - 1).astype(np.int32)
         self.size = int(self.node_bad.sum())
-        self.source = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(graph.indptr))
+        self.degree = np.diff(graph.indptr)
+        codes = np.arange(256)  # a move code -> the node offset of where request j went
+        self.offset = [((codes // self.r ** j) % self.r * self.n).astype(np.int32) for j in range(self.r)]
 
     def edges(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Tracking request j: the kept edges' source and target nodes, and which edges are kept."""
         n, graph = self.n, self.graph
         assert graph.moves is not None
-        target_node = ((graph.moves // self.r ** j) % self.r).astype(np.int32) * n + graph.targets
+        bad_j, compact_j = self.node_bad[j * n:(j + 1) * n], self.compact[j * n:(j + 1) * n]
+        target_node = self.offset[j][graph.moves]
+        target_node += graph.targets
         keep = self.node_bad[target_node]
-        keep &= self.node_bad[j * n + self.source]
+        keep &= np.repeat(bad_j, self.degree)
         dst = self.compact[target_node[keep]]
         del target_node
-        return self.compact[j * n + self.source[keep]], dst, keep
+        before = np.zeros(len(keep) + 1, dtype=np.int32)  # kept edges before each edge
+        np.cumsum(keep, out=before[1:])
+        kept = before[graph.indptr[1:]] - before[graph.indptr[:-1]]  # per source state: its edges lie together
+        del before
+        return np.repeat(compact_j, kept), dst, keep
 
     def components(self) -> tuple[int, np.ndarray]:
         """Strongly connected components: (count, label per node)."""
@@ -91,10 +99,10 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
             action_request[a] = requests.index(p.removeprefix("request "))
         else:
             fixed_bits[a] = 1 << fixed_names.index(p)
-    fixed_enabled = _or_by_row(fixed_bits[graph.actions].astype(np.int64), graph.indptr)
-    edge_request = action_request[graph.actions].astype(np.int8)
-    request_enabled = _or_by_row(np.where(edge_request >= 0, 1 << np.maximum(edge_request, 0).astype(np.int64), 0),
-                                 graph.indptr)
+    fixed_enabled = _or_by_row(fixed_bits[graph.actions], graph.indptr).astype(np.int64)
+    request_bit = np.where(action_request >= 0, 1 << np.maximum(action_request, 0), 0).astype(np.int32)
+    request_enabled = _or_by_row(request_bit[graph.actions], graph.indptr).astype(np.int64)
+    edge_request = action_request.astype(np.int8)[graph.actions]
     annotated = _Annotated(graph, bad)
     del bad
     nodes = np.flatnonzero(annotated.node_bad)
@@ -129,8 +137,8 @@ def fair_cycle_possible(exploration: PackedExploration, graph: ArrayGraph, prop:
 
 def _or_by_row(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     """The bitwise OR of each CSR row's values (0 for an empty row)."""
-    starts = indptr[:-1]
-    out = np.bitwise_or.reduceat(np.r_[values, 0], np.minimum(starts, len(values))) if len(starts) \
-        else np.zeros(0, dtype=values.dtype)
-    out[starts == indptr[1:]] = 0
+    out = np.zeros(len(indptr) - 1, dtype=values.dtype)
+    rows = np.flatnonzero(np.diff(indptr))  # each one's values run up to the next one's
+    if len(rows):
+        out[rows] = np.bitwise_or.reduceat(values, indptr[rows])
     return out
