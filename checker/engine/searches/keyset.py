@@ -21,11 +21,14 @@ def bucket_of(word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
     return ((word * _GOLDEN) >> np.uint64(64 - HASH_BITS)).astype(np.uint16)
 
 
-def _split(bucket: np.ndarray, word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(order, distinct buckets, segment starts) grouping positions by bucket, each bucket's in word
-    order (sorted look-ups walk the sorted words forward: far fewer cache misses)."""
-    by_word = np.argsort(word)
-    order = by_word[np.argsort(bucket[by_word], kind="stable")]
+def _split(bucket: np.ndarray, word: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, distinct buckets, segment starts) grouping positions by bucket; with `word`, each
+    bucket's positions in word order."""
+    if word is None:
+        order = np.argsort(bucket, kind="stable")
+    else:
+        by_word = np.argsort(word)
+        order = by_word[np.argsort(bucket[by_word], kind="stable")]
     sb = bucket[order]
     starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]]) if len(sb) else np.zeros(0, dtype=np.int64)
     return order, sb[starts], np.r_[starts, len(sb)]
@@ -44,7 +47,7 @@ class SortedKeys:
         out = np.full(len(word), -1, dtype=np.int64) if out is None else out
         if not self.size:
             return out
-        order, buckets, bounds = _split(bucket_of(word, extra), word)
+        order, buckets, bounds = _split(bucket_of(word, extra))
         for k, b in enumerate(buckets.tolist()):
             words = self.words.get(b)
             if words is None or not len(words):
