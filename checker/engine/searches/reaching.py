@@ -100,9 +100,10 @@ class Adjacency:
         return indptr, targets, actions
 
 
-def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np.ndarray]) -> None:
-    """Mark everything `step` leads to from `start`, stopping at what is already marked."""
-    slot = np.zeros(len(mark), dtype=np.int32)  # drops repeats without sorting: the last of each stays
+def _spread(start: np.ndarray, mark: np.ndarray, step: Callable[[np.ndarray], np.ndarray],
+            slot: np.ndarray) -> None:
+    """Mark everything `step` leads to from `start`, stopping at what is already marked. `slot`
+    (one int32 per state, any contents) drops repeats without sorting: the last of each stays."""
     x = start
     while len(x):
         x = x[~mark[x]]
@@ -117,6 +118,8 @@ GOAL_CHUNK = 1 << 18
 """States the goal is evaluated on at once."""
 WINDOW = 1 << 12
 """The starts worked on at first (`goal_search` widens the window as the first open start moves on)."""
+FEW = 1 << 12
+"""Fewer states than this are expanded in one part."""
 
 
 class GoalSearch:
@@ -132,6 +135,7 @@ class GoalSearch:
         self.words, self.extras = GrowingArray(np.uint64), GrowingArray(np.uint32)
         self.parent, self.via = GrowingArray(np.int32), GrowingArray(np.int16)
         self.at_goal, self.expanded, self.good = GrowingArray(np.bool_), GrowingArray(np.bool_), GrowingArray(np.bool_)
+        self.slot = GrowingArray(np.int32)  # scratch for `_spread`
         self.adjacency = Adjacency()
         self.bounds = [0]
         self.transitions = 0
@@ -152,6 +156,7 @@ class GoalSearch:
         self.at_goal.append(np.zeros(m, dtype=bool))  # both set by `settle`
         self.good.append(np.zeros(m, dtype=bool))
         self.expanded.append(np.zeros(m, dtype=bool))
+        self.slot.append(np.zeros(m, dtype=np.int32))
         self.adjacency.grow(m)
 
     def expand(self, ids: np.ndarray, stepped: Expanded) -> np.ndarray:
@@ -189,12 +194,12 @@ class GoalSearch:
             extra = self.extras.array[at:stop] if packing.two_part else None
             self.at_goal.array[at:stop] = self.goal(packing.unpack(self.words.array[at:stop], extra))
         new_goals = since + np.flatnonzero(self.at_goal.array[since:self.n])
-        _spread(np.concatenate([*shown, new_goals]), self.good.array, self.adjacency.predecessors)
+        _spread(np.concatenate([*shown, new_goals]), self.good.array, self.adjacency.predecessors, self.slot.array)
 
     def open_states(self, starts: np.ndarray) -> np.ndarray:
         """The states still needed, not expanded yet: those the `starts` (not known good) lead to."""
         needed = np.zeros(self.n, dtype=bool)
-        _spread(starts, needed, self.adjacency.successors)
+        _spread(starts, needed, self.adjacency.successors, self.slot.array)
         return np.flatnonzero(needed & ~self.expanded.array)
 
     def exploration(self, complete: bool, stopped: str | None) -> PackedExploration:
@@ -261,7 +266,7 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
                 complete, stopped = False, "max-seconds"
                 break
             before = run.n
-            size = chunk_size(run.n)
+            size = max(FEW, min(chunk_size(run.n), -(-len(todo) // 4)))  # a few parts: stepped while visited
             parts = [todo[at:at + size] for at in range(0, len(todo), size)]
             steps = stepped_chunks(pool, map(run.chunk, parts), tables, run.canonical, None, None)
             shown = [run.expand(ids, ex) for ids, (_, ex) in zip(parts, steps, strict=True)]
