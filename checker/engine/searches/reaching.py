@@ -243,10 +243,7 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
             word, extra = run.canonical(word, extra)
         first, start_of = first_occurrences(word, extra)
     starts = len(first)
-    for at in range(0, starts, GOAL_CHUNK):
-        part = first[at:at + GOAL_CHUNK]
-        run.store(word[part], None if extra is None else extra[part], np.arange(at, at + len(part)),
-                  np.full(len(part), -1))
+    run.store(word[first], None if extra is None else extra[first], np.arange(starts), np.full(starts, -1))
     del word, extra, first
     run.bounds.append(run.n)
     run.settle(0, [])
