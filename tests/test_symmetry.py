@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 
+import numpy as np
 import pytest
 from test_trace import reproduces
 
@@ -37,6 +38,28 @@ def test_canonical_form_is_one_member_per_orbit(release, volumes, requests):
             canon = sym.canonical_state(state)
             assert canon in {sym.apply(state, g) for g in sym.group}
             assert all(sym.canonical_state(sym.apply(state, g)) == canon for g in sym.group)
+
+
+@pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 3, 2), ("queens", 2, 3)])
+def test_packed_canonical_forms_take_the_shortcut_only_where_nothing_moves(release, volumes, requests):
+    """`canonical` leaves the states already in order as they are and sorts the rest: the same keys
+    and request moves as sorting every state, on states where volumes and requests are out of order."""
+    model = model_of(release, volumes, requests)
+    packing = packing_for(model)
+    rng = np.random.default_rng(5)
+    values = np.stack([rng.integers(0, min(size, 3), 20_000).astype(np.uint8) for size in packing.sizes])
+    word, extra = packing.pack(values)
+    for requests_too in (True, False):
+        sym = Symmetry(model, packing, requests_too)
+        full, ranks = sym._canonical(values)
+        moved = (full != values).any(axis=0)
+        assert moved.any() and not moved.all()  # both paths are taken
+        w, x, code = sym.request_moves(word, extra)
+        fw, fx = packing.pack(full)
+        assert (w == fw).all() and (x is None or (x == fx).all())
+        n = len(sym.layout.request_slots)
+        expected = sum((ranks[q] if ranks is not None else q) * n ** q for q in range(n))
+        assert (code == expected).all()
 
 
 @pytest.mark.parametrize(("release", "volumes", "requests"), [("pike", 2, 2), ("queens", 1, 3)])
