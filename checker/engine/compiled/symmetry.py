@@ -118,6 +118,32 @@ class Symmetry:
         self._blocks = np.array(lay.volume_blocks, dtype=np.intp).reshape(n_vol, -1)
         self._radix = [np.array([self.sizes[block[j]] for block in lay.volume_blocks], dtype=np.int64)[:, None]
                        for j in range(self._blocks.shape[1])]
+        self._fields = self._block_fields()
+
+    def _block_fields(self) -> list[tuple[int, int, int, int, int, np.ndarray]] | None:
+        """Per data volume, where its block lies in a packed key (word shift and mask, extra shift and
+        mask, word bits) and a table from those bits to its block's code; None unless each volume's
+        slots lie together in the word (and in the extra part) within 16 bits."""
+        p = self.packing
+        out = []
+        for block in self.layout.volume_blocks:
+            spans = []
+            for in_extra in (False, True):
+                slots = sorted((s for s in block if p.in_extra[s] == in_extra), key=lambda s: p.shifts[s])
+                lo = p.shifts[slots[0]] if slots else 0
+                if any(p.shifts[s] != lo + sum(p.widths[t] for t in slots[:k]) for k, s in enumerate(slots)):
+                    return None
+                spans.append((lo, sum(p.widths[s] for s in slots)))
+            (wlo, wbits), (xlo, xbits) = spans
+            if wbits + xbits > 16:
+                return None
+            raw = np.arange(1 << (wbits + xbits), dtype=np.int64)
+            code = np.zeros_like(raw)
+            for slot in block:
+                at = wbits + p.shifts[slot] - xlo if p.in_extra[slot] else p.shifts[slot] - wlo
+                code = code * self.sizes[slot] + ((raw >> at) & ((1 << p.widths[slot]) - 1))
+            out.append((wlo, (1 << wbits) - 1, xlo, (1 << xbits) - 1, wbits, code))
+        return out
 
     @property
     def trivial(self) -> bool:
@@ -161,7 +187,7 @@ class Symmetry:
                                                       for q in range(len(parts[0][2]))]
             return (np.concatenate([w for w, _, _ in parts]),
                     None if extra is None else np.concatenate([x for _, x, _ in parts]), ranks)  # type: ignore
-        todo = np.flatnonzero(~self._in_order(self.packing.unpack(word, extra)))
+        todo = np.flatnonzero(~self._in_order(word, extra))
         w, x = word.copy(), None if extra is None else extra.copy()
         ranks = None
         if self.requests and len(self.layout.request_slots) > 1:
@@ -175,13 +201,30 @@ class Symmetry:
                 ranks[q][todo] = r  # type: ignore[index]
         return w, x, ranks
 
-    def _in_order(self, values: np.ndarray) -> np.ndarray:
-        """Per state, whether it is its own canonical form: volumes and requests already sorted
-        (ties keep their order, so the renamings are the identity)."""
-        lay = self.layout
-        pcs, targets, holds = self._requests(values)
-        ok = _in_order(self._volume_keys(values, pcs, targets, holds)) if len(lay.volume_blocks) > 1 \
-            else np.ones(values.shape[1], dtype=bool)
+    def _in_order(self, word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        """Per packed state, whether it is its own canonical form: volumes and requests already sorted
+        (ties keep their order, so the renamings are the identity). Read off the packed keys: the
+        request, target and lock slots, and each volume's block code through its table."""
+        lay, p = self.layout, self.packing
+        if self._fields is None:
+            values = p.unpack(word, extra)
+            pcs, targets, holds = self._requests(values)
+            code = self._block_codes(values)
+        else:
+            pcs = np.stack([p.field(word, extra, s) for s in lay.request_slots]) if lay.request_slots \
+                else np.zeros((0, len(word)), dtype=np.uint8)
+            targets = np.stack([p.field(word, extra, s) for s in lay.target_slots]) if lay.target_slots \
+                else np.zeros((0, len(word)), dtype=np.uint8)
+            holds = p.field(word, extra, lay.lock_slot) == np.asarray(lay.lock_of_request, dtype=np.uint8)[:, None] \
+                if lay.lock_slot is not None else np.zeros(pcs.shape, dtype=bool)
+            code = np.empty((len(lay.volume_blocks), len(word)), dtype=np.int64)
+            for i, (wlo, wmask, xlo, xmask, wbits, table) in enumerate(self._fields):
+                raw = (word >> np.uint64(wlo)) & np.uint64(wmask)
+                if xmask:
+                    raw |= ((extra >> np.uint32(xlo)) & np.uint32(xmask)).astype(np.uint64) << np.uint64(wbits)
+                code[i] = table[raw]
+        ok = _in_order(self._volume_keys(code, pcs, targets, holds)) if len(lay.volume_blocks) > 1 \
+            else np.ones(len(word), dtype=bool)
         if self.requests and len(lay.request_slots) > 1:
             ok &= _in_order(self._request_keys(pcs, targets, holds))
         return ok
@@ -194,22 +237,28 @@ class Symmetry:
             return pcs, targets, np.zeros(pcs.shape, dtype=bool)
         return pcs, targets, values[lay.lock_slot] == np.asarray(lay.lock_of_request, dtype=np.uint8)[:, None]
 
-    def _volume_keys(self, values: np.ndarray, pcs: np.ndarray, targets: np.ndarray,
-                     holds: np.ndarray) -> np.ndarray:
-        """Each data volume's sort key (volumes x states): its slot block, then the sorted multiset of
-        (request state, holds the lock) of the requests about it (or, without request symmetry,
-        which requests are about it)."""
-        lay = self.layout
+    def _block_codes(self, values: np.ndarray) -> np.ndarray:
+        """Each data volume's slot block as one code (volumes x states): its slots' values, first
+        slot most significant."""
         blocks = values[self._blocks]  # volumes x block slots x states
         code = np.zeros(blocks[:, 0].shape, dtype=np.int64)
         for j, radix in enumerate(self._radix):
             code *= radix
             code += blocks[:, j]
+        return code
+
+    def _volume_keys(self, code: np.ndarray, pcs: np.ndarray, targets: np.ndarray,
+                     holds: np.ndarray) -> np.ndarray:
+        """Each data volume's sort key (volumes x states): its block's `code` (extended in place), then
+        the sorted multiset of (request state, holds the lock) of the requests about it (or, without
+        request symmetry, which requests are about it)."""
+        lay = self.layout
         about = targets[None, :, :] == np.asarray(lay.target_of_volume, dtype=np.uint8)[:, None, None]
         if self.requests:
             pc_size = self.sizes[lay.request_slots[0]] if len(pcs) else 1
             item = pcs * np.uint8(2) + holds + np.uint8(1)  # < 2 * pc_size + 1 <= 255
-            for row in _sorted_small([np.where(about[:, q], item[q], np.uint8(0)) for q in range(len(pcs))]):
+            items = about * item[None]  # 0 where request q is not about volume i (a product: np.where is slow here)
+            for row in _sorted_small([items[:, q] for q in range(len(pcs))]):
                 code *= 2 * pc_size + 1
                 code += row
         else:
@@ -230,7 +279,7 @@ class Symmetry:
         n_vol, n_req = len(lay.volume_blocks), len(lay.request_slots)
         pcs, targets, holds = self._requests(values)
         if n_vol > 1:
-            ranks = _ranks(list(self._volume_keys(values, pcs, targets, holds)))
+            ranks = _ranks(list(self._volume_keys(self._block_codes(values), pcs, targets, holds)))
             blocks = values[self._blocks]
             for k in range(n_vol):
                 out[self._blocks[k]] = _gather(blocks, ranks, k)
