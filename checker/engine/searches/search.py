@@ -6,6 +6,10 @@ place in dispatch order; first discovery wins). That is exactly the tuple explor
 ids, parents, counterexamples and `--max-states` cuts are the same. State properties are checked
 on each new level through `checks.LevelChecks`. With a `Symmetry`, successors are replaced by
 their canonical representatives before the visited check.
+
+A chunk's expansion is two parts: `step` (successors, canonical keys) reads only the chunk, so
+the next chunk's step runs on a second thread while `_visit` looks this one up in the visited set
+and numbers its new states, in order: the result is the same as one thread's.
 """
 
 from __future__ import annotations
@@ -128,8 +132,8 @@ def step(chunk: Chunk, tables: Tables, canonical: Callable | None, recorder: Edg
 
 
 def stepped_chunks(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], tables: Tables, canonical: Callable | None,
-             recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None,
-             ) -> Iterator[tuple[Chunk, Expanded]]:
+                   recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None,
+                   ) -> Iterator[tuple[Chunk, Expanded]]:
     """Each chunk with its step, in order; the next chunk's step runs on the pool's thread (numpy
     releases the interpreter lock) while the caller visits this one. At most two are held."""
     ahead: tuple[Chunk, Future[Expanded]] | None = None
