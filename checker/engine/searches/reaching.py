@@ -265,7 +265,7 @@ def goal_search(model: CompiledModel, tables: Tables, word: np.ndarray, extra: n
             before = run.n
             size = max(FEW, min(chunk_size(run.n), -(-len(todo) // 4)))  # a few parts: stepped while visited
             parts = [todo[at:at + size] for at in range(0, len(todo), size)]
-            steps = stepped_chunks(pool, map(run.chunk, parts), tables, run.canonical, None, None)
+            steps = stepped_chunks(pool, map(run.chunk, parts), len(parts), tables, run.canonical, None, None)
             shown = [run.expand(ids, ex) for ids, (_, ex) in zip(parts, steps, strict=True)]
             if run.n > before:
                 run.bounds.append(run.n)

@@ -131,11 +131,15 @@ def step(chunk: Chunk, tables: Tables, canonical: Callable | None, recorder: Edg
     return Expanded(values, source, succ.action, enabled, cw, cx, move, fired)
 
 
-def stepped_chunks(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], tables: Tables, canonical: Callable | None,
-                   recorder: Edges | None, stop: Callable[[np.ndarray], np.ndarray] | None,
-                   ) -> Iterator[tuple[Chunk, Expanded]]:
-    """Each chunk with its step, in order; the next chunk's step runs on the pool's thread (numpy
-    releases the interpreter lock) while the caller visits this one. At most two are held."""
+def stepped_chunks(pool: ThreadPoolExecutor, chunks: Iterator[Chunk], count: int, tables: Tables,
+                   canonical: Callable | None, recorder: Edges | None,
+                   stop: Callable[[np.ndarray], np.ndarray] | None) -> Iterator[tuple[Chunk, Expanded]]:
+    """Each of `count` chunks with its step, in order; the next chunk's step runs on the pool's
+    thread (numpy releases the interpreter lock) while the caller visits this one. At most two are
+    held. A lone chunk is stepped here: there is nothing to overlap it with."""
+    if count == 1:
+        yield from ((chunk, step(chunk, tables, canonical, recorder, stop)) for chunk in chunks)
+        return
     ahead: tuple[Chunk, Future[Expanded]] | None = None
     for chunk in chunks:
         future = pool.submit(step, chunk, tables, canonical, recorder, stop)
@@ -221,10 +225,11 @@ def search(model: CompiledModel, properties: Sequence[Property] = (), max_states
         while n > level_start:
             level_end = n
             size = chunk_size(n)
+            starts = range(level_start, level_end, size)
             chunks = (Chunk(words.array[at:min(at + size, level_end)].copy(),  # copies: the arrays may move
                             None if extras is None else extras.array[at:min(at + size, level_end)].copy(), at)
-                      for at in range(level_start, level_end, size))
-            for chunk, expanded in stepped_chunks(pool, chunks, tables, canonical, recorder, stop):
+                      for at in starts)
+            for chunk, expanded in stepped_chunks(pool, chunks, len(starts), tables, canonical, recorder, stop):
                 found, counted = _visit(chunk, expanded, tables, keys, checks, recorder, n, max_states)
                 del expanded
                 transitions += counted
