@@ -3,7 +3,9 @@
 A key is (bucket, word): the bucket is the packed state's extra part when it has one, else
 `HASH_BITS` bits of a multiplicative hash of the word (so a merge copies one bucket at a time).
 Each bucket keeps its words sorted (`uint64`) with the matching state ids (`int32`): 12 bytes a
-state. New keys are merged once per level (`add`); look-ups are vectorised `searchsorted`.
+state. New keys wait in a small set of their own (`RecentKeys`: without an extra part one array,
+sorted by the mixed word, so that a small add is one insert) and are merged into the buckets once
+they are an eighth as many; look-ups are vectorised `searchsorted`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 
 HASH_BITS = 6
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_UNMIX = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))  # word * _GOLDEN * _UNMIX == word (mod 2**64)
 
 
 def bucket_of(word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
@@ -89,13 +92,63 @@ class SortedKeys:
         return sum(a.nbytes for a in self.words.values()) + sum(a.nbytes for a in self.ids.values())
 
 
+class RecentKeys:
+    """The keys added lately. Without an extra part, one array sorted by the mixed word
+    (`word * _GOLDEN`: a bijection, whose top bits are the bucket), so that adding a few keys is one
+    insert, not one a bucket; with one, bucketed like the settled keys."""
+
+    def __init__(self) -> None:
+        self.mixed = np.zeros(0, dtype=np.uint64)
+        self.ids = np.zeros(0, dtype=np.int32)
+        self.bucketed = SortedKeys()
+        self.size = 0
+
+    def find(self, word: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        if extra is not None or not len(self.mixed):
+            return self.bucketed.find(word, extra)
+        mixed = word * _GOLDEN
+        at = np.searchsorted(self.mixed, mixed)
+        at[at == len(self.mixed)] = 0
+        hit = self.mixed[at] == mixed
+        return np.where(hit, self.ids[at], -1)
+
+    def add(self, word: np.ndarray, extra: np.ndarray | None, ids: np.ndarray) -> None:
+        if extra is not None:
+            self.bucketed.add(word, extra, ids)
+        else:
+            mixed = word * _GOLDEN
+            order = np.argsort(mixed)
+            at = np.searchsorted(self.mixed, mixed[order])
+            self.mixed = np.insert(self.mixed, at, mixed[order])
+            self.ids = np.insert(self.ids, at, ids[order].astype(np.int32))
+        self.size += len(word)
+
+    def drain_into(self, keys: SortedKeys) -> None:
+        """Hand every key over to `keys` (absent there), bucket by bucket."""
+        keys.merge(self.bucketed)
+        if len(self.mixed):
+            word = self.mixed * _UNMIX
+            bucket = (self.mixed >> np.uint64(64 - HASH_BITS)).astype(np.int64)  # ascending
+            bounds = np.searchsorted(bucket, np.arange((1 << HASH_BITS) + 1))
+            for b in np.flatnonzero(np.diff(bounds)).tolist():
+                part = slice(bounds[b], bounds[b + 1])
+                order = np.argsort(word[part])
+                keys._insert(b, word[part][order], self.ids[part][order])
+            keys.size += len(self.mixed)
+            self.mixed, self.ids = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
+        self.size = 0
+
+    def nbytes(self) -> int:
+        return self.mixed.nbytes + self.ids.nbytes + self.bucketed.nbytes()
+
+
 class KeySet(SortedKeys):
     """The visited set: the settled keys, and the keys added lately in a small set of their own,
     merged in once it holds an eighth as many (so adding a few keys never copies every bucket)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.recent = SortedKeys()
+        self.recent = RecentKeys()
 
     def find(self, word: np.ndarray, extra: np.ndarray | None, out: np.ndarray | None = None) -> np.ndarray:
         out = super().find(word, extra, out)
@@ -112,7 +165,7 @@ class KeySet(SortedKeys):
 
     def settle(self) -> None:
         """Merge the recent keys in: `words` and `ids` then hold every key."""
-        self.merge(self.recent)
+        self.recent.drain_into(self)
 
     def __len__(self) -> int:
         return self.size + self.recent.size
