@@ -12,7 +12,7 @@ import numpy as np
 from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.compiled.frontier import Tables
 from detachcheck.checker.engine.graphs.graph import ArrayGraph, array_graph, fire_masks, fired_keys
-from detachcheck.checker.engine.searches.packed import CHUNK, GrowingArray
+from detachcheck.checker.engine.searches.packed import GrowingArray
 
 
 class Edges:
@@ -33,17 +33,13 @@ class Edges:
     def canonical(self, word: np.ndarray, extra: np.ndarray | None) -> tuple[
             np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Successors' canonical keys, and under request symmetry where each one's requests went
-        (`Symmetry.request_moves`, which the liveness analysis reads), in bounded chunks."""
+        (`Symmetry.request_moves`, which the liveness analysis reads; it works in bounded chunks)."""
         sym = self.symmetry
         if sym is None:
             return word, extra, None
         if not self.moving:
             return (*sym.canonical(word, extra), None)  # type: ignore[attr-defined]
-        parts = [sym.request_moves(word[i:i + CHUNK], None if extra is None else extra[i:i + CHUNK])  # type: ignore
-                 for i in range(0, len(word), CHUNK)] or [sym.request_moves(word, extra)]  # type: ignore
-        return (np.concatenate([w for w, _, _ in parts]),
-                None if extra is None else np.concatenate([x for _, x, _ in parts]),  # type: ignore[misc]
-                np.concatenate([m for _, _, m in parts]))
+        return sym.request_moves(word, extra)  # type: ignore[attr-defined]
 
     def fired(self, action: np.ndarray, word: np.ndarray, extra: np.ndarray | None) -> tuple[
             np.ndarray, np.ndarray, np.ndarray]:
