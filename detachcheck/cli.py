@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -25,7 +25,6 @@ from detachcheck.checker.engine.searches.progress import Status
 from detachcheck.checker.exports.tabulate import TabulateError
 from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
 from detachcheck.checker.exports.write import build_export, write_export
-from detachcheck.checker.fuzz import fuzz
 from detachcheck.checker.outputs.diagrams import graphviz_missing, write_diagrams
 from detachcheck.checker.outputs.files import OutputError, check_dir, check_file, write_atomic
 from detachcheck.checker.outputs.html import to_html
@@ -35,7 +34,6 @@ from detachcheck.checker.outputs.render import compare_text, print_text, replay_
 from detachcheck.checker.outputs.report import FAILING, UNKNOWN
 from detachcheck.checker.outputs.summary import read_readme, update_readme
 from detachcheck.checker.run import CheckResult, report_stem, run_check
-from detachcheck.checker.stateful import Stats
 from detachcheck.checker.trace import TraceError, read_trace, replay, to_trace
 from detachcheck.explain.pipeline import explain_logs
 from detachcheck.explain.render import print_text as print_explanation
@@ -57,6 +55,9 @@ from detachcheck.listing import (
 )
 from detachcheck.properties import all_properties
 from detachcheck.terminal import Delayed, deliver, error, stdout_console, warn
+
+if TYPE_CHECKING:
+    from detachcheck.checker.stateful import Stats
 
 FORMATS = ("text", "markdown", "json")
 ALL = "all"
@@ -398,6 +399,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
+    from detachcheck.checker.fuzz import fuzz  # Hypothesis: loaded by this command only
+
     check_dir(args.reports, "fuzz traces")
     with Delayed("fuzzing", total=args.examples) as bar:
         def progress(stats: Stats) -> None:

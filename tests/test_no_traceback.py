@@ -191,10 +191,10 @@ def test_fuzz_runs_the_steps_asked_for(tmp_path, steps):
 
 
 def test_fuzz_warns_when_nothing_was_exercised(tmp_path, capsys, monkeypatch):
-    from detachcheck import cli
+    from detachcheck.checker import fuzz as fuzz_module
     from detachcheck.checker.fuzz import FuzzResult
     from detachcheck.checker.stateful import Stats
-    monkeypatch.setattr(cli, "fuzz", lambda *a, **k: FuzzResult("pike", Stats(), 0.0, [], None, None))
+    monkeypatch.setattr(fuzz_module, "fuzz", lambda *a, **k: FuzzResult("pike", Stats(), 0.0, [], None, None))
     assert main(["fuzz", "--reports", str(tmp_path)]) == 0
     assert "no protocol step was exercised" in one_line(capsys.readouterr().err)
 

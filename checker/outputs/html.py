@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from detachcheck.checker.likelihood import short
-from detachcheck.checker.outputs.diagrams import graphviz_missing, lifecycles
+from detachcheck.checker.outputs.diagrams import dot_source, graphviz_missing, lifecycles
+from detachcheck.checker.outputs.drawing import draw_all
 from detachcheck.checker.outputs.render import TEMPLATE_DIR
-from detachcheck.checker.outputs.sequence import inline, svg
+from detachcheck.checker.outputs.sequence import dot
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"]),
                    keep_trailing_newline=True)
@@ -25,15 +27,16 @@ def _code(text: str) -> Markup:
 _ENV.filters["code"] = _code
 
 
-def lifecycle_svgs(release: str) -> list[tuple[str, Markup]]:
-    """Every lifecycle diagram of the release, as inline SVG."""
-    out = []
-    for lc in lifecycles():
-        if lc.name.startswith("request-") and lc.name != f"request-{release}":
-            continue
-        graph = lc.graph_machine().get_graph()
-        out.append((lc.name, Markup(inline(graph.pipe(format="svg").decode()))))
-    return out
+@functools.cache
+def _sources() -> dict[str, str]:
+    """Every lifecycle's DOT source by name (constant declarations: made once per process)."""
+    return {lc.name: dot_source(lc) for lc in lifecycles()}
+
+
+def lifecycle_sources(release: str) -> list[tuple[str, str]]:
+    """(name, DOT source) of every lifecycle diagram of the release."""
+    return [(name, source) for name, source in _sources().items()
+            if not name.startswith("request-") or name == f"request-{release}"]
 
 
 def _not_drawn(reason: str) -> Markup:
@@ -47,5 +50,10 @@ def to_html(report: dict[str, Any]) -> str:
         return _ENV.get_template("report.html.j2").render(
             r=report, sequence=lambda p: _not_drawn(missing), lifecycles=[("not drawn", _not_drawn(missing))],
             short=short)
+    drawn = [p for p in report["properties"] if p["path"] is not None and p["kind"] != "sometimes"]
+    named = lifecycle_sources(report["release"]["name"])
+    svgs = [Markup(s) for s in draw_all([dot(p) for p in drawn] + [source for _, source in named])]
+    sequences = {p["id"]: svg for p, svg in zip(drawn, svgs, strict=False)}
     return _ENV.get_template("report.html.j2").render(
-        r=report, sequence=lambda p: Markup(svg(p)), lifecycles=lifecycle_svgs(report["release"]["name"]), short=short)
+        r=report, sequence=lambda p: sequences[p["id"]],
+        lifecycles=[(name, svg) for (name, _), svg in zip(named, svgs[len(drawn):], strict=True)], short=short)

@@ -54,11 +54,6 @@ def mermaid(entry: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def svg(entry: dict[str, Any]) -> str:
-    """The same sequence diagram drawn by Graphviz, as inline SVG (no XML prolog)."""
-    return inline(_graph(entry).pipe(format="svg").decode())
-
-
 def _graph(entry: dict[str, Any]) -> graphviz.Digraph:
     actors = participants(entry)
     rows = [*messages(entry["path"] or []), *messages(entry.get("cycle") or [])]
@@ -96,11 +91,5 @@ def _graph(entry: dict[str, Any]) -> graphviz.Digraph:
 
 
 def dot(entry: dict[str, Any]) -> str:
-    """The DOT source behind `svg` (for tests and debugging)."""
+    """The same sequence diagram as Graphviz DOT source (drawn by `drawing.svg_of`)."""
     return _graph(entry).source
-
-
-def inline(svg_text: str) -> str:
-    """An SVG document without its XML prolog and doctype, ready to inline in HTML."""
-    start = svg_text.find("<svg")
-    return svg_text[start:] if start >= 0 else svg_text
