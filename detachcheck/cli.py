@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import os
 import shutil
 import sys
@@ -44,6 +45,7 @@ from detachcheck.explain.sources import InputError
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from detachcheck.fsm.variants import VARIANTS
+from detachcheck.jobs import Checked, check_all, default_jobs
 from detachcheck.listing import (
     properties_data,
     properties_table,
@@ -146,6 +148,9 @@ def build_parser() -> OneLineParser:
                        help="directory for <release>.md, .json, .html and traces/ (default: reports)")
     check.add_argument("--junit-xml", type=_path("--junit-xml"), default=None, metavar="FILE",
                        help="also write JUnit XML: one test case per release and property")
+    check.add_argument("--jobs", type=_bounded("--jobs", 1, None), default=None, metavar="N",
+                       help="with --release all, check N releases at once, one process each (default: one "
+                            "per processor); each holds its own search: --jobs 1 takes the least memory")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 when a property is violated or unknown, or a witness is not found")
 
@@ -257,13 +262,27 @@ class _Display:
             self.bar.live.stop()
 
 
-def _run(args: argparse.Namespace, name: str, display: _Display, properties: list[str] | None = None,
-         symmetry: bool | None = None) -> CheckResult:
+def _run(args: argparse.Namespace, name: str, progress: ProgressCallback | None,
+         properties: list[str] | None = None, symmetry: bool | None = None) -> CheckResult:
     variant = VARIANTS[name].release() if name in VARIANTS else None
     base = VARIANTS[name].base if name in VARIANTS else name
-    return run_check(base, args.volumes, args.requests, properties, args.max_states,
-                     display.callback(name), args.operator, variant, not args.detach_only,
-                     max_seconds=args.max_seconds, symmetry=args.symmetry if symmetry is None else symmetry)
+    return run_check(base, args.volumes, args.requests, properties, args.max_states, progress, args.operator,
+                     variant, not args.detach_only, max_seconds=args.max_seconds,
+                     symmetry=args.symmetry if symmetry is None else symmetry)
+
+
+def _check_release(args: argparse.Namespace, name: str, progress: ProgressCallback | None) -> Checked:
+    """One release of `check`: its report and report files (rendered here: in a worker when several
+    releases are checked at once)."""
+    result = _run(args, name, progress, args.properties)
+    stem = report_stem(name, args.volumes, args.requests, args.operator, not args.detach_only,
+                       bool(args.properties), partial=result.partial)
+    report = result.report
+    files = {f"{stem}.md": to_markdown(report), f"{stem}.json": to_json(report), f"{stem}.html": to_html(report)}
+    for entry in [*report["properties"], *report["incidents"]]:
+        if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
+            files[f"traces/{stem}/{entry['id']}.trace"] = to_trace(report, entry)
+    return Checked(name, stem, report, files, result.seconds, result.partial)
 
 
 def strict_failures(report: dict[str, Any]) -> list[str]:
@@ -271,28 +290,19 @@ def strict_failures(report: dict[str, Any]) -> list[str]:
     return [p["id"] for p in report["properties"] if p["verdict"] in (*FAILING, UNKNOWN) or p.get("vacuous")]
 
 
-def _write_reports(args: argparse.Namespace, names: list[str], results: list[CheckResult]) -> list[str]:
-    """Every report file (each written atomically); the stems used."""
-    selected = bool(args.properties)
-    stems = [report_stem(n, args.volumes, args.requests, args.operator, not args.detach_only, selected,
-                         partial=r.partial) for n, r in zip(names, results, strict=True)]
-    for stem, result in zip(stems, results, strict=True):
-        report = result.report
-        write_atomic(args.reports / f"{stem}.md", to_markdown(report))
-        write_atomic(args.reports / f"{stem}.json", to_json(report))
-        write_atomic(args.reports / f"{stem}.html", to_html(report))
-        shutil.rmtree(args.reports / "traces" / stem, ignore_errors=True)  # no stale traces
-        for entry in [*report["properties"], *report["incidents"]]:
-            if entry["path"] is not None and entry["verdict"] in (*FAILING, "reached"):
-                write_atomic(args.reports / "traces" / stem / f"{entry['id']}.trace", to_trace(report, entry))
+def _write_reports(args: argparse.Namespace, checked: list[Checked]) -> None:
+    """Every report file (each written atomically): each release's, then the matrix."""
+    for one in checked:
+        shutil.rmtree(args.reports / "traces" / one.stem, ignore_errors=True)  # no stale traces
+        for path, text in one.files.items():
+            write_atomic(args.reports / path, text)
     if args.release == ALL:
-        partial = any(r.partial for r in results)
-        mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only, selected,
-                            partial=partial)
-        matrix = build_matrix([r.report for r in results], stems)
+        partial = any(one.partial for one in checked)
+        mstem = report_stem("matrix", args.volumes, args.requests, args.operator, not args.detach_only,
+                            bool(args.properties), partial=partial)
+        matrix = build_matrix([one.report for one in checked], [one.stem for one in checked])
         write_atomic(args.reports / f"{mstem}.md", matrix_markdown(matrix))
         write_atomic(args.reports / f"{mstem}.json", to_json(matrix))
-    return stems
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -301,16 +311,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         check_file(args.junit_xml, "JUnit XML")
     names = list(RELEASES) if args.release == ALL else [args.release]
     display = _Display(Console(stderr=True))
-    results: list[CheckResult] = []
     try:
-        for name in names:
-            results.append(_run(args, name, display, args.properties))
+        checked = check_all(functools.partial(_check_release, args), names, args.jobs or default_jobs(),
+                            display.callback)
     finally:
         display.stop()
-    stems = _write_reports(args, names, results)
+    _write_reports(args, checked)
     if (missing := graphviz_missing()) is not None:
         warn(f"{missing}; the HTML reports have no diagrams")
-    reports = [r.report for r in results]
+    reports = [one.report for one in checked]
+    stems = [one.stem for one in checked]
     if args.junit_xml is not None:
         write_atomic(args.junit_xml, junit_xml(reports))
     code = 1 if args.strict and any(strict_failures(r) for r in reports) else 0
@@ -325,14 +335,14 @@ def cmd_check(args: argparse.Namespace) -> int:
                 sys.stdout.write(matrix_markdown(out))
             else:
                 console.print(matrix_table(out, console.width))
-                console.print(f"seconds: {sum(r.seconds for r in results):.2f}  reports in {args.reports}/",
+                console.print(f"seconds: {sum(one.seconds for one in checked):.2f}  reports in {args.reports}/",
                               markup=False)
         elif args.format == "json":
             sys.stdout.write(to_json(reports[0]))
         elif args.format == "markdown":
             sys.stdout.write(to_markdown(reports[0]))
         else:
-            print_text(reports[0], results[0].seconds, console)
+            print_text(reports[0], checked[0].seconds, console)
     return deliver(code, show)
 
 
@@ -342,8 +352,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     display = _Display(Console(stderr=True))
     try:
         # States are compared by name across two models: unreduced (canonical forms differ between them)
-        base, variant = _run(args, args.base, display, symmetry=False), _run(args, args.variant, display,
-                                                                             symmetry=False)
+        base = _run(args, args.base, display.callback(args.base), symmetry=False)
+        variant = _run(args, args.variant, display.callback(args.variant), symmetry=False)
     finally:
         display.stop()
     result = compare(base, variant)
@@ -446,13 +456,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return deliver(0, show)
 
 
+def _report_only(name: str, progress: ProgressCallback | None) -> Checked:
+    """A release at the default scenario, its report data only (`readme`)."""
+    result = run_check(name, progress=progress)
+    return Checked(name, name, result.report, {}, result.seconds, result.partial)
+
+
 def cmd_readme(args: argparse.Namespace) -> int:
     try:
         read_readme(args.path)  # before nine checks, not after them
     except ValueError as exc:
         return error(str(exc))
     check_file(args.path, "the README")
-    reports = [run_check(name).report for name in RELEASES]
+    checked = check_all(_report_only, list(RELEASES), default_jobs(), lambda name: lambda status: None)
+    reports = [one.report for one in checked]
     try:
         changed = update_readme(args.path, reports)
     except ValueError as exc:

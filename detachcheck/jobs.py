@@ -1,0 +1,99 @@
+"""Checking several releases at once: one worker process per release, `jobs` at a time.
+
+Each worker (forked, so nothing is imported or compiled again) checks one release and renders its
+report files; the parent writes them in release order, so what lands on disk is what one process
+would have written. Progress comes back over a queue, a few times a second per worker. Workers
+ignore Ctrl-C: the parent stops them all (`Pool.terminate`) and says "interrupted"; it does so on
+SIGTERM too (e.g. from `timeout`), so that no worker is left behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from detachcheck.checker.engine.searches.progress import Progress, Status
+
+EVERY = 0.25
+"""Seconds between two progress messages of one worker."""
+
+
+@dataclass
+class Checked:
+    """One release checked: its report data, the report files rendered (path under the reports
+    directory -> text), the check's seconds and whether it was cut short."""
+
+    name: str
+    stem: str
+    """The reports' file stem (`run.report_stem`)."""
+    report: dict[str, Any]
+    files: dict[str, str]
+    seconds: float
+    partial: bool
+
+
+def default_jobs() -> int:
+    """The processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_queue: Any = None  # the worker's end of the progress queue (set by `_start`)
+
+
+def _start(queue: Any) -> None:
+    global _queue
+    _queue = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _throttled(name: str) -> Progress:
+    last = [0.0]
+
+    def progress(status: Status) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= EVERY:
+            last[0] = now
+            _queue.put((name, status))
+    return progress
+
+
+def _work(task: tuple[Callable[[str, Progress | None], Checked], str]) -> Checked:
+    check, name = task
+    return check(name, _throttled(name))
+
+
+def check_all(check: Callable[[str, Progress | None], Checked], names: list[str], jobs: int,
+              progress: Callable[[str], Progress]) -> list[Checked]:
+    """`check(name, progress)` for every release, `jobs` at a time (in this process when 1), in the
+    order of `names`; `progress(name)` makes the display's callback for a release."""
+    if jobs <= 1 or len(names) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [check(name, progress(name)) for name in names]
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    shown: dict[str, Progress] = {}
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+    try:
+        with context.Pool(min(jobs, len(names)), initializer=_start, initargs=(queue,)) as pool:
+            pending = pool.map_async(_work, [(check, name) for name in names], chunksize=1)
+            while not pending.ready():
+                pending.wait(EVERY / 2)
+                while not queue.empty():
+                    name, status = queue.get()
+                    if name not in shown:
+                        shown[name] = progress(name)
+                    shown[name](status)
+            return pending.get()
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # leaves the pool's `with`, which stops the workers

@@ -1,0 +1,76 @@
+"""`check --release all` on several processes (`detachcheck/jobs.py`): the same files and output
+as one process, progress from the workers, and no worker left behind when stopped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from detachcheck.checker.engine.searches.progress import Status
+from detachcheck.cli import main
+from detachcheck.jobs import Checked, check_all
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_several_processes_write_what_one_writes(tmp_path, capsys):
+    scenario = ["check", "--release", "all", "--requests", "1", "--detach-only", "--format", "json"]
+    assert main([*scenario, "--jobs", "1", "--reports", str(tmp_path / "one")]) == 0
+    one = capsys.readouterr().out
+    assert main([*scenario, "--jobs", "3", "--reports", str(tmp_path / "three")]) == 0
+    assert capsys.readouterr().out == one
+    files = _tree(tmp_path / "one")
+    assert len(files) > 9 * 3 and _tree(tmp_path / "three") == files
+
+
+def _fake(name: str, progress) -> Checked:  # module level: the workers unpickle it by name
+    for states in (1, 2, 3):
+        progress(Status("searching", states))
+        time.sleep(0.3)
+    return Checked(name, name, {"pid": os.getpid()}, {}, 0.0, False)
+
+
+def test_results_come_in_order_and_progress_reaches_the_parent():
+    seen: dict[str, list[int]] = {}
+
+    def progress(name: str):
+        return lambda status: seen.setdefault(name, []).append(status.states)
+    done = check_all(_fake, ["a", "b", "c", "d"], 2, progress)
+    assert [c.name for c in done] == ["a", "b", "c", "d"]
+    assert len({c.report["pid"] for c in done} - {os.getpid()}) == 2  # two workers, neither the parent
+    assert set(seen) == {"a", "b", "c", "d"} and all(v == sorted(v) and v for v in seen.values())
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.skipif(shutil.which("pgrep") is None, reason="pgrep lists the process group")
+def test_a_stopped_check_leaves_no_worker_behind(tmp_path, sig, code):
+    cmd = [sys.executable, "-m", "detachcheck", "check", "--release", "all", "--jobs", "2", "--volumes", "2",
+           "--requests", "2", "--reports", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 30
+    while len(_group(proc.pid)) < 3 and time.monotonic() < deadline:  # the parent and its two workers
+        time.sleep(0.05)
+    assert len(_group(proc.pid)) >= 3
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code and "Traceback" not in err.decode()
+    deadline = time.monotonic() + 10
+    while _group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _group(proc.pid) == []
+
+
+def _group(pgid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
