@@ -49,7 +49,8 @@ _queue: Any = None  # the worker's end of the progress queue (set by `_start`)
 def _start(queue: Any) -> None:
     global _queue
     _queue = queue
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `Pool.terminate` ends a worker with it, at once
 
 
 def _throttled(name: str) -> Progress:
@@ -78,9 +79,9 @@ def check_all(check: Callable[[str, Progress | None], Checked], names: list[str]
     queue = context.SimpleQueue()
     shown: dict[str, Progress] = {}
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
-    try:
-        with context.Pool(min(jobs, len(names)), initializer=_start, initargs=(queue,)) as pool:
+    with context.Pool(min(jobs, len(names)), initializer=_start, initargs=(queue,)) as pool:
+        previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+        try:
             pending = pool.map_async(_work, [(check, name) for name in names], chunksize=1)
             while not pending.ready():
                 pending.wait(EVERY / 2)
@@ -90,9 +91,9 @@ def check_all(check: Callable[[str, Progress | None], Checked], names: list[str]
                         shown[name] = progress(name)
                     shown[name](status)
             return pending.get()
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 def _terminated(signum: int, frame: object) -> None:

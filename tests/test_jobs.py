@@ -74,3 +74,25 @@ def test_a_stopped_check_leaves_no_worker_behind(tmp_path, sig, code):
 
 def _group(pgid: int) -> list[str]:
     return subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+
+
+def test_the_pool_always_ends():
+    """The workers are ended by SIGTERM when the pool closes: a worker that inherited the parent's
+    SIGTERM handler raised instead of ending, and now and then hung there, and the parent with it."""
+    code = ("import time\n"
+            "from detachcheck.checker.engine.searches.progress import Status\n"
+            "from detachcheck.jobs import Checked, check_all\n"
+            "def busy(name, progress):\n"
+            "    start = time.perf_counter()\n"
+            "    while time.perf_counter() - start < 0.01:\n"
+            "        pass\n"
+            "    progress(Status('searching', 1))\n"
+            "    return Checked(name, name, {}, {}, 0.0, False)\n"
+            "for _ in range(30):\n"
+            "    done = check_all(busy, list('abcdefghi'), 2, lambda n: lambda s: None)\n"
+            "    assert [c.name for c in done] == list('abcdefghi')\n")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("check_all hung")
+    assert proc.returncode == 0, proc.stderr
