@@ -77,9 +77,9 @@ def main() -> None:
     print(f"B: {label}: detachcheck {' '.join(peer[3:])}")
     print(f"{len(rows)} runs each after one warm-up, alternating; {os.cpu_count()} cores")
     print(f"A wall s median {statistics.median(x[0] for x in a):.2f} (min {min(x[0] for x in a):.2f}), "
-          f"peak {max(x[1] for x in a) / 2**20:.0f} MiB")
+          f"peak {max(x[1] for x in a) / 2**20:.0f} MiB (largest process)")
     print(f"B wall s median {statistics.median(x[0] for x in b):.2f} (min {min(x[0] for x in b):.2f}), "
-          f"peak {max(x[1] for x in b) / 2**20:.0f} MiB")
+          f"peak {max(x[1] for x in b) / 2**20:.0f} MiB (largest process)")
     print(f"A/B wall, pair by pair: median {statistics.median(x[0] / y[0] for x, y in rows):.3f}")
 
 

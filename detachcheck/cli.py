@@ -36,12 +36,6 @@ from detachcheck.checker.outputs.report import FAILING, UNKNOWN
 from detachcheck.checker.outputs.summary import read_readme, update_readme
 from detachcheck.checker.run import CheckResult, report_stem, run_check
 from detachcheck.checker.trace import TraceError, read_trace, replay, to_trace
-from detachcheck.explain.pipeline import explain_logs
-from detachcheck.explain.render import print_text as print_explanation
-from detachcheck.explain.render import to_json as explanation_json
-from detachcheck.explain.render import to_markdown as explanation_markdown
-from detachcheck.explain.report import build as build_explanation
-from detachcheck.explain.sources import InputError
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from detachcheck.fsm.variants import VARIANTS
@@ -388,6 +382,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    # the log reader: loaded by this command only
+    from detachcheck.explain.pipeline import explain_logs
+    from detachcheck.explain.render import print_text as print_explanation
+    from detachcheck.explain.render import to_json as explanation_json
+    from detachcheck.explain.render import to_markdown as explanation_markdown
+    from detachcheck.explain.report import build as build_explanation
+    from detachcheck.explain.sources import InputError
+
     try:
         with Delayed("reading the logs") as bar:
             bar.update()

@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from detachcheck.checker.engine.compiled.compile import CompiledModel
 from detachcheck.checker.engine.searches.explore import Exploration
 from detachcheck.fsm.system import Action
 from detachcheck.fsm.view import View
 from detachcheck.properties.registry import Property
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Edge = tuple[int, int, int]  # (from state, to state, action index)
 
@@ -70,6 +72,8 @@ def find_lasso(exploration: Exploration, graph: Graph, prop: Property) -> Lasso 
         bad = {i for i, st in enumerate(exploration.states) if prop.check(view(st), q)}
         if not bad:
             continue
+        import networkx as nx  # loaded where a graph is built: most commands never need it
+
         sub = nx.DiGraph()
         sub.add_nodes_from(bad)
         sub.add_edges_from((i, j) for i in bad for _, j in graph.succ[i] if j in bad)
@@ -122,6 +126,8 @@ def _path_within(sub: nx.DiGraph, graph: Graph, a: int, b: int, comp: set[int]) 
     """Shortest edge path from a to b inside the component (first action in action order)."""
     if a == b:
         return []
+    import networkx as nx
+
     nodes = nx.shortest_path(sub.subgraph(comp), a, b)
     return [(x, min(ai for ai, j in graph.succ[x] if j == y), y) for x, y in zip(nodes, nodes[1:], strict=False)]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
@@ -270,6 +269,8 @@ def _draw_lasso(exploration: PackedExploration, graph: ArrayGraph, prop: Propert
     view = exploration.model.layout.view
     bad = evaluate(exploration, Memo(exploration.model.layout, lambda s: prop.check(s, q)))
     bad_set = {i for i in np.flatnonzero(bad).tolist()}
+    import networkx as nx  # loaded where a graph is built: most commands never need it
+
     sub = nx.DiGraph()
     sub.add_nodes_from(bad_set)
     rows = graph.succ
