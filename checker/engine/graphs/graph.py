@@ -148,10 +148,9 @@ def array_graph(model: CompiledModel, packing: Packing, target: np.ndarray, acti
                     dtype=np.uint32 if len(names) < 32 else np.uint64)
     action_d, word_d, extra_d = _distinct(*(np.concatenate(parts) for parts in zip(*fired, strict=True))) \
         if fired else (np.zeros(0, np.int32), np.zeros(0, np.uint64), np.zeros(0, np.uint32))
-    taken = set()
-    for a, w, x in zip(action_d.tolist(), word_d.tolist(), extra_d.tolist(), strict=True):
-        state = packing.state(w, x)
-        taken.add((a, tuple(state[slot] for slot, _ in model.actions[a].action.fires)))
+    values = packing.unpack(word_d, extra_d if packing.two_part else None).T.tolist()
+    fires = [tuple(slot for slot, _ in ca.action.fires) for ca in model.actions]
+    taken = {(a, tuple(state[slot] for slot in fires[a])) for a, state in zip(action_d.tolist(), values, strict=True)}
     return ArrayGraph(matrix, target, action, indptr, process, bits, taken, moves)
 
 
