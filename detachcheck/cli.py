@@ -39,7 +39,7 @@ from detachcheck.checker.trace import TraceError, read_trace, replay, to_trace
 from detachcheck.fsm.releases import RELEASES
 from detachcheck.fsm.system import MAX_REQUESTS, MAX_VOLUMES
 from detachcheck.fsm.variants import VARIANTS
-from detachcheck.jobs import Checked, check_all, default_jobs
+from detachcheck.jobs import Checked, WorkerDied, check_all, default_jobs
 from detachcheck.listing import (
     properties_data,
     properties_table,
@@ -124,7 +124,8 @@ def build_parser() -> OneLineParser:
                            description="Model-check the Nova/Cinder volume-detach protocol.",
                            epilog="Exit status: 0 the command ran; 1 a violation (check --strict, replay, "
                                   "explain) or a fuzz failure; 2 bad input or an output that cannot be written "
-                                  "(one line on stderr); 3 an internal error (a bug, one line on stderr).")
+                                  "(one line on stderr); 3 an internal error (a bug) or a worker process killed "
+                                  "(out of memory: check --jobs 1), one line on stderr.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
@@ -523,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except OutputError as exc:
         return error(str(exc))
+    except WorkerDied as exc:  # not a bug: the system took a worker away
+        error(str(exc))
+        return 3
     except KeyboardInterrupt:
         error("interrupted")
         return 130
