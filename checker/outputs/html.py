@@ -11,11 +11,11 @@ from markupsafe import Markup, escape
 from detachcheck.checker.likelihood import short
 from detachcheck.checker.outputs.diagrams import dot_source, graphviz_missing, lifecycles
 from detachcheck.checker.outputs.drawing import draw_all
-from detachcheck.checker.outputs.render import TEMPLATE_DIR
+from detachcheck.checker.outputs.render import TEMPLATE_DIR, template_cache
 from detachcheck.checker.outputs.sequence import dot
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"]),
-                   keep_trailing_newline=True)
+                   keep_trailing_newline=True, bytecode_cache=template_cache("html"))
 
 
 def _code(text: str) -> Markup:

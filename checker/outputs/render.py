@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -18,10 +19,33 @@ from detachcheck.checker.outputs.sequence import mermaid
 from detachcheck.checker.trace import Replay
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+class _Cache(FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, in the user's own directory under the system's temporary
+    one (keyed by each template's checksum): a command need not compile them again (~80 ms). A
+    cache that cannot be written is skipped."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def template_cache(kind: str) -> BytecodeCache | None:
+    """The compiled-template cache of one environment (`kind`: its files' names say it: their key
+    does not), or None where no safe directory for it can be made."""
+    try:
+        return _Cache(pattern=f"__detachcheck_{kind}_%s.cache")
+    except (OSError, RuntimeError):
+        return None
+
+
 WIDE = 120
 """From this terminal width on, the verdict table gives meanings their own column."""
-_TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
-                         undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+_TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
+                         keep_trailing_newline=True, autoescape=False, bytecode_cache=template_cache("text"))
 
 
 def to_json(report: dict[str, Any]) -> str:
