@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from detachcheck import __version__
 from detachcheck.checker.compare import compare
+from detachcheck.checker.engine.searches.progress import DONE, Status
 from detachcheck.checker.engine.searches.progress import Progress as ProgressCallback
-from detachcheck.checker.engine.searches.progress import Status
 from detachcheck.checker.exports.tabulate import TabulateError
 from detachcheck.checker.exports.write import FORMATS as EXPORT_FORMATS
 from detachcheck.checker.exports.write import build_export, write_export
@@ -227,19 +227,24 @@ def build_parser() -> OneLineParser:
 
 
 class _Display:
-    """A progress display on stderr that appears once a check has run for a second: the phase,
-    states, states/s, the frontier being expanded and the elapsed time."""
+    """A progress display on stderr that appears once a check has run for a second: a line for each
+    check in flight (several with --jobs), with the phase, states, states/s, the frontier being
+    expanded and the elapsed time."""
 
     def __init__(self, console: Console) -> None:
         self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                             console=console, transient=True)
-        self.task = self.bar.add_task("checking")
         self.start = time.perf_counter()
 
     def callback(self, label: str) -> ProgressCallback:
         begun = time.perf_counter()
+        line: list[TaskID] = []  # this check's line, once shown
 
         def update(status: Status) -> None:
+            if status.phase == DONE:
+                if line:
+                    self.bar.remove_task(line.pop())
+                return
             now = time.perf_counter()
             if not self.bar.live.is_started:
                 if now - self.start < 1.0 or not self.bar.console.is_terminal:
@@ -247,8 +252,12 @@ class _Display:
                 self.bar.start()
             rate = status.states / max(now - begun, 1e-9)
             frontier = f", frontier {status.frontier:,}" if status.frontier else ""
-            self.bar.update(self.task, description=f"{label}: {status.phase}: {status.states:,} states, "
-                                                   f"{rate:,.0f} states/s{frontier}, depth {status.depth}")
+            text = (f"{label}: {status.phase}: {status.states:,} states, {rate:,.0f} states/s{frontier}, "
+                    f"depth {status.depth}")
+            if line:
+                self.bar.update(line[0], description=text)
+            else:
+                line.append(self.bar.add_task(text))
         return update
 
     def stop(self) -> None:
@@ -261,9 +270,12 @@ def _run(args: argparse.Namespace, name: str, progress: ProgressCallback | None,
          properties: list[str] | None = None, symmetry: bool | None = None) -> CheckResult:
     variant = VARIANTS[name].release() if name in VARIANTS else None
     base = VARIANTS[name].base if name in VARIANTS else name
-    return run_check(base, args.volumes, args.requests, properties, args.max_states, progress, args.operator,
-                     variant, not args.detach_only, max_seconds=args.max_seconds,
-                     symmetry=args.symmetry if symmetry is None else symmetry)
+    result = run_check(base, args.volumes, args.requests, properties, args.max_states, progress, args.operator,
+                       variant, not args.detach_only, max_seconds=args.max_seconds,
+                       symmetry=args.symmetry if symmetry is None else symmetry)
+    if progress is not None:
+        progress(Status(DONE, len(result.exploration.states)))
+    return result
 
 
 def _check_release(args: argparse.Namespace, name: str, progress: ProgressCallback | None) -> Checked:

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from detachcheck.checker.engine.searches.progress import Progress, Status
+from detachcheck.checker.engine.searches.progress import DONE, Progress, Status
 
 EVERY = 0.25
 """Seconds between two progress messages of one worker."""
@@ -61,7 +61,7 @@ def _throttled(name: str) -> Progress:
 
     def progress(status: Status) -> None:
         now = time.perf_counter()
-        if now - last[0] >= EVERY:
+        if now - last[0] >= EVERY or status.phase == DONE:
             last[0] = now
             _queue.put((name, status))
     return progress

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from detachcheck.checker.engine.searches.progress import Status
+from detachcheck.checker.engine.searches.progress import DONE, Status
 from detachcheck.cli import main
 from detachcheck.jobs import Checked, check_all
 
@@ -37,8 +37,9 @@ def test_several_processes_write_what_one_writes(tmp_path, capsys):
 
 def _fake(name: str, progress) -> Checked:  # module level: the workers unpickle it by name
     for states in (1, 2, 3):
-        progress(Status("searching", states))
         time.sleep(0.3)
+        progress(Status("searching", states))
+    progress(Status(DONE, 99))  # right after the last: a display must still drop the line
     return Checked(name, name, {"pid": os.getpid()}, {}, 0.0, False)
 
 
@@ -51,6 +52,7 @@ def test_results_come_in_order_and_progress_reaches_the_parent():
     assert [c.name for c in done] == ["a", "b", "c", "d"]
     assert len({c.report["pid"] for c in done} - {os.getpid()}) == 2  # two workers, neither the parent
     assert set(seen) == {"a", "b", "c", "d"} and all(v == sorted(v) and v for v in seen.values())
+    assert all(v[-1] == 99 for v in seen.values())  # the end is always sent on, however soon after
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -128,3 +130,20 @@ def _fails(name: str, progress) -> Checked:
         raise ZeroDivisionError("a bug")
     time.sleep(5)
     return Checked(name, name, {}, {}, 0.0, False)
+
+
+def test_the_display_shows_a_line_per_check_in_flight():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from detachcheck.cli import _Display
+    display = _Display(Console(file=StringIO(), force_terminal=True, width=200))
+    display.start -= 2  # past the second a display waits before it appears
+    pike, queens = display.callback("pike"), display.callback("queens")
+    pike(Status("searching", 10))
+    queens(Status("searching", 20))
+    assert [t.description.split(":")[0] for t in display.bar.tasks] == ["pike", "queens"]
+    pike(Status(DONE, 10))
+    assert [t.description.split(":")[0] for t in display.bar.tasks] == ["queens"]
+    display.stop()

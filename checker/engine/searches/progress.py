@@ -10,6 +10,8 @@ SEARCHING = "searching"
 PROPERTIES = "checking properties"
 LIVENESS = "checking liveness"
 RECOVERABILITY = "checking recoverability"
+DONE = "done"
+"""Sent once a check has ended: a display of several checks drops its line."""
 
 
 @dataclass(frozen=True)
