@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from detachcheck.checker.outputs.report import UNKNOWN, state_dict
 from detachcheck.checker.run import CheckResult
 
@@ -12,9 +14,37 @@ UNSETTLED = "unsettled"
 
 
 def named_states(result: CheckResult) -> set[tuple[tuple[str, str], ...]]:
-    """Every reachable state by slot label and value name (comparable across releases)."""
+    """Every reachable state by slot label and value name (comparable across releases); what
+    `shared_states` counts, one state at a time (for tests and small searches)."""
     ex = result.exploration
     return {tuple(sorted(state_dict(ex, i).items())) for i in range(len(ex.states))}
+
+
+def shared_states(base: CheckResult, variant: CheckResult) -> int:
+    """How many states the two searches share, by slot label and value name: each state as a row
+    of value codes (slots in label order, names coded over both models), rows compared whole."""
+    slots_b, slots_v = base.exploration.model.system.slots, variant.exploration.model.system.slots
+    if sorted(s.label for s in slots_b) != sorted(s.label for s in slots_v):
+        return 0  # a state names every slot: no state of one is a state of the other
+    vocab: dict[str, dict[str, int]] = {}
+    for slot in [*slots_b, *slots_v]:
+        names = vocab.setdefault(slot.label, {})
+        for name in slot.values:
+            names.setdefault(name, len(names))
+    rows_b, rows_v = _rows(base, vocab), _rows(variant, vocab)
+    return len(np.intersect1d(rows_b, rows_v, assume_unique=True))
+
+
+def _rows(result: CheckResult, vocab: dict[str, dict[str, int]]) -> np.ndarray:
+    """Each state as one opaque row of value codes, slots in label order (see `shared_states`)."""
+    slots = result.exploration.model.system.slots
+    order = sorted(range(len(slots)), key=lambda i: slots[i].label)
+    values = np.array(list(result.exploration.states), dtype=np.int64).reshape(-1, len(slots))
+    codes = np.empty((len(values), len(slots)), dtype=np.uint16)
+    for column, i in enumerate(order):
+        lut = np.array([vocab[slots[i].label][name] for name in slots[i].values], dtype=np.uint16)
+        codes[:, column] = lut[values[:, i]]
+    return np.ascontiguousarray(codes).view(np.dtype((np.void, 2 * len(slots)))).ravel()
 
 
 def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
@@ -39,7 +69,8 @@ def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
                      "base_length": old["length"], "variant_length": new["length"], "change": change,
                      "vanished": old["path"] if old["path"] and not new["path"] else None,
                      "appeared": new["path"] if new["path"] and not old["path"] else None})
-    base_states, variant_states = named_states(base), named_states(variant)
+    n_base, n_variant = len(base.exploration.states), len(variant.exploration.states)
+    shared = shared_states(base, variant)
     return {
         "base": base.report["release"], "variant": variant.report["release"],
         "scenario": {k: base.report["scenario"][k] for k in ("volumes", "requests", "operator", "processes")},
@@ -47,8 +78,7 @@ def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
                    "complete": {"base": base.report["search"]["complete"],
                                 "variant": variant.report["search"]["complete"]}},
         "properties": rows,
-        "states": {"base": len(base_states), "variant": len(variant_states),
-                   "gained": len(variant_states - base_states), "lost": len(base_states - variant_states)},
+        "states": {"base": n_base, "variant": n_variant, "gained": n_variant - shared, "lost": n_base - shared},
         "incidents": [{"id": i["id"], "base": i["verdict"], "variant": j["verdict"],
                        "base_length": i["length"], "variant_length": j["length"]}
                       for i, j in zip(base.report["incidents"], variant.report["incidents"], strict=True)],

@@ -155,6 +155,9 @@ def build_parser() -> OneLineParser:
     cmp.add_argument("base", choices=choices, metavar="BASE", help="a release or a variant (listed below)")
     cmp.add_argument("variant", choices=choices, metavar="VARIANT", help="a release or a variant (listed below)")
     _scenario_options(cmp)
+    cmp.add_argument("--jobs", type=_bounded("--jobs", 1, None), default=None, metavar="N",
+                     help="check BASE and VARIANT at once when N >= 2, one process each (default: one per "
+                          "processor); each holds its own search: --jobs 1 takes the least memory")
 
     rep = sub.add_parser("replay", help="run a trace of protocol steps and show what each step changed")
     rep.add_argument("trace", type=_path("TRACE"), metavar="TRACE",
@@ -278,6 +281,11 @@ def _run(args: argparse.Namespace, name: str, progress: ProgressCallback | None,
     return result
 
 
+def _unreduced(args: argparse.Namespace, name: str, progress: ProgressCallback | None) -> CheckResult:
+    """A release or variant checked without symmetry (`compare`)."""
+    return _run(args, name, progress, symmetry=False)
+
+
 def _check_release(args: argparse.Namespace, name: str, progress: ProgressCallback | None) -> Checked:
     """One release of `check`: its report and report files (rendered here: in a worker when several
     releases are checked at once)."""
@@ -359,8 +367,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     display = _Display(Console(stderr=True))
     try:
         # States are compared by name across two models: unreduced (canonical forms differ between them)
-        base = _run(args, args.base, display.callback(args.base), symmetry=False)
-        variant = _run(args, args.variant, display.callback(args.variant), symmetry=False)
+        base, variant = check_all(functools.partial(_unreduced, args), [args.base, args.variant],
+                                  args.jobs or default_jobs(), display.callback)
     finally:
         display.stop()
     result = compare(base, variant)

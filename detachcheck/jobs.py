@@ -19,9 +19,11 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from detachcheck.checker.engine.searches.progress import DONE, Progress, Status
+
+T = TypeVar("T")
 
 EVERY = 0.25
 """Seconds between two progress messages of one worker."""
@@ -67,7 +69,7 @@ def _throttled(name: str) -> Progress:
     return progress
 
 
-def _work(task: tuple[Callable[[str, Progress | None], Checked], str]) -> Checked:
+def _work(task: tuple[Callable[[str, Progress | None], T], str]) -> T:
     check, name = task
     return check(name, _throttled(name))
 
@@ -76,10 +78,11 @@ class WorkerDied(Exception):
     """A worker ended without its result (killed: out of memory, most likely)."""
 
 
-def check_all(check: Callable[[str, Progress | None], Checked], names: list[str], jobs: int,
-              progress: Callable[[str], Progress]) -> list[Checked]:
+def check_all(check: Callable[[str, Progress | None], T], names: list[str], jobs: int,
+              progress: Callable[[str], Progress]) -> list[T]:
     """`check(name, progress)` for every release, `jobs` at a time (in this process when 1), in the
-    order of `names`; `progress(name)` makes the display's callback for a release."""
+    order of `names`; `progress(name)` makes the display's callback for a release. What `check`
+    returns comes back pickled from the workers (`Checked`: report data and files)."""
     if jobs <= 1 or len(names) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [check(name, progress(name)) for name in names]
     queue = multiprocessing.get_context("fork").SimpleQueue()
