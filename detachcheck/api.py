@@ -184,7 +184,7 @@ def _size(name: str, value: int, high: int) -> int:
 
 
 def _run_check(release: str | Release, properties: list[str] | None, volumes: int, requests: int,
-               operator: bool, detach_only: bool, max_states: int | None) -> _run.CheckResult:
+               operator: bool, detach_only: bool, max_states: int | None, symmetry: bool = True) -> _run.CheckResult:
     name, variant = _release(release)
     for pid in properties or []:
         if pid not in REGISTRY:
@@ -194,7 +194,7 @@ def _run_check(release: str | Release, properties: list[str] | None, volumes: in
         raise ValueError(f"max_states must be a positive integer, got {max_states!r}")
     return _run.run_check(name, _size("volumes", volumes, MAX_VOLUMES), _size("requests", requests, MAX_REQUESTS),
                           list(properties) if properties else None, max_states, None, operator, variant,
-                          not detach_only)
+                          not detach_only, symmetry=symmetry)
 
 
 def _as_check(result: _run.CheckResult) -> Check:
@@ -216,9 +216,11 @@ def check(release: str | Release = "pike", *, properties: list[str] | None = Non
 
 def compare(base: str | Release, variant: str | Release, *, volumes: int = 1, requests: int = 2,
             operator: bool = False, detach_only: bool = False, max_states: int | None = None) -> Comparison:
-    """Check both and report what flips (a verdict `unknown` on either side is never a flip)."""
-    old = _run_check(base, None, volumes, requests, operator, detach_only, max_states)
-    new = _run_check(variant, None, volumes, requests, operator, detach_only, max_states)
+    """Check both and report what flips (a verdict `unknown` on either side is never a flip), and the
+    states gained and lost: as `detachcheck compare`, unreduced (states are compared by name across
+    the two models, and each model's canonical forms under symmetry are its own)."""
+    old = _run_check(base, None, volumes, requests, operator, detach_only, max_states, symmetry=False)
+    new = _run_check(variant, None, volumes, requests, operator, detach_only, max_states, symmetry=False)
     data = _compare.compare(old, new)
     flips = {row["id"]: Flip(row["id"], row["kind"], row["base"], row["variant"],
                              _steps(row["vanished"]) if row["vanished"] else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def test_compare_names_what_a_fix_flips():
     flip = result.flips["available_implies_no_host_connection"]
     assert (flip.base, flip.variant) == ("violated", "holds") and flip.vanished
     assert result.states["lost"] > 0
+
+
+def test_compare_counts_states_as_the_command_does(capsys):
+    from detachcheck.cli import main
+    args = ["pike", "pike+disconnect-on-not-found", "--requests", "2", "--detach-only"]  # two requests: symmetric
+    assert main(["compare", *args, "--format", "json"]) == 0
+    command = json.loads(capsys.readouterr().out)
+    result = compare("pike", "pike+disconnect-on-not-found", requests=2, detach_only=True)
+    assert result.states == command["states"] and result.data == command
 
 
 def test_compare_with_a_stopped_search_flips_nothing_unsettled():
