@@ -109,7 +109,7 @@ def check_all(check: Callable[[str, Progress | None], T], names: list[str], jobs
                                  "the system may be out of memory: try --jobs 1") from None
             raise
         finally:
-            if main:
+            if previous is not None:  # None too where the handler was not set from Python
                 signal.signal(signal.SIGTERM, previous)
 
 
