@@ -39,12 +39,16 @@ def _rows(result: CheckResult, vocab: dict[str, dict[str, int]]) -> np.ndarray:
     """Each state as one opaque row of value codes, slots in label order (see `shared_states`)."""
     slots = result.exploration.model.system.slots
     order = sorted(range(len(slots)), key=lambda i: slots[i].label)
-    values = np.array(list(result.exploration.states), dtype=np.int64).reshape(-1, len(slots))
-    codes = np.empty((len(values), len(slots)), dtype=np.uint16)
+    states = result.exploration.states
+    if hasattr(states, "values"):  # packed (the frontier engine): slots x states, no tuple a state
+        values = states.values()
+    else:
+        values = np.array(list(states), dtype=np.int64).reshape(-1, len(slots)).T
+    codes = np.empty((values.shape[1], len(slots)), dtype=np.uint16)
     for column, i in enumerate(order):
         lut = np.array([vocab[slots[i].label][name] for name in slots[i].values], dtype=np.uint16)
-        codes[:, column] = lut[values[:, i]]
-    return np.ascontiguousarray(codes).view(np.dtype((np.void, 2 * len(slots)))).ravel()
+        codes[:, column] = lut[values[i]]
+    return codes.view(np.dtype((np.void, 2 * len(slots)))).ravel()
 
 
 def compare(base: CheckResult, variant: CheckResult) -> dict[str, Any]:
