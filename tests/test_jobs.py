@@ -147,3 +147,43 @@ def test_the_display_shows_a_line_per_check_in_flight():
     pike(Status(DONE, 10))
     assert [t.description.split(":")[0] for t in display.bar.tasks] == ["queens"]
     display.stop()
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_sigterm_as_the_workers_are_forked_leaves_none_behind():
+    """SIGTERM the moment the workers exist: before the signals were held back while forking, the
+    parent died before its handler was set and left its workers waiting forever."""
+    code = ("import time\n"
+            "from detachcheck.jobs import Checked, check_all\n"
+            "def slow(name, progress):\n"
+            "    time.sleep(3)\n"
+            "    return Checked(name, name, {}, {}, 0.0, False)\n"
+            "check_all(slow, list('abcd'), 2, lambda n: lambda s: None)\n")
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while len(kids := _children(proc.pid)) < 2 and time.monotonic() < deadline:
+            pass
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+        deadline = time.monotonic() + 5
+        while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        left = [k for k in kids if _alive(k)]
+        for k in left:
+            os.kill(int(k), signal.SIGKILL)
+        assert left == []
