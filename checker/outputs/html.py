@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -15,7 +16,7 @@ from detachcheck.checker.outputs.render import TEMPLATE_DIR, template_cache
 from detachcheck.checker.outputs.sequence import dot
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"]),
-                   keep_trailing_newline=True, bytecode_cache=template_cache("html"))
+                   keep_trailing_newline=True, bytecode_cache=template_cache("html", Path(__file__)))
 
 
 def _code(text: str) -> Markup:

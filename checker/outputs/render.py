@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from rich.console import Console
@@ -23,8 +25,10 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 class _Cache(FileSystemBytecodeCache):
     """Jinja's cache of compiled templates, in the user's own directory under the system's temporary
-    one (keyed by each template's checksum): a command need not compile them again (~80 ms). A
-    cache that cannot be written is skipped."""
+    one: a command need not compile them again (~80 ms). Jinja names an entry by the template's
+    name and path and checks the template's source against it; what compiled it (jinja2's version,
+    the environment's options) the file name must say (`template_cache`). A cache that cannot be
+    written, or an entry that cannot be read, is skipped."""
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:
@@ -32,20 +36,29 @@ class _Cache(FileSystemBytecodeCache):
         except OSError:
             pass
 
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged entry: compile again
+            bucket.reset()
 
-def template_cache(kind: str) -> BytecodeCache | None:
-    """The compiled-template cache of one environment (`kind`: its files' names say it: their key
-    does not), or None where no safe directory for it can be made."""
+
+def template_cache(kind: str, defined_in: Path) -> BytecodeCache | None:
+    """The compiled-template cache of one environment: `kind` names it, `defined_in` is the module
+    that sets its options (a digest of that module and jinja2's version are in every file name, so a
+    changed option or another jinja2 never reads an entry compiled before), or None where no safe
+    directory for it can be made."""
+    digest = hashlib.sha256(defined_in.read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
     try:
-        return _Cache(pattern=f"__detachcheck_{kind}_%s.cache")
+        return _Cache(pattern=f"__detachcheck_{kind}_{digest}_%s.cache")
     except (OSError, RuntimeError):
         return None
 
 
 WIDE = 120
 """From this terminal width on, the verdict table gives meanings their own column."""
-_TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
-                         keep_trailing_newline=True, autoescape=False, bytecode_cache=template_cache("text"))
+_TEMPLATES = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined, keep_trailing_newline=True,
+                         autoescape=False, bytecode_cache=template_cache("text", Path(__file__)))
 
 
 def to_json(report: dict[str, Any]) -> str:
