@@ -259,8 +259,9 @@ class _Display:
                     f"depth {status.depth}")
             if line:
                 self.bar.update(line[0], description=text)
-            else:
+            else:  # its clock from when the check began, not from when its line first shows
                 line.append(self.bar.add_task(text))
+                self.bar.tasks[-1].start_time = self.bar.get_time() - (now - begun)
         return update
 
     def stop(self) -> None:

@@ -98,11 +98,15 @@ def test_the_pool_always_ends():
             "for _ in range(30):\n"
             "    done = check_all(busy, list('abcdefghi'), 2, lambda n: lambda s: None)\n"
             "    assert [c.name for c in done] == list('abcdefghi')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the workers too: none left behind by a failed run
+        proc.communicate()
         pytest.fail("check_all hung")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, err
 
 
 def _killed(name: str, progress) -> Checked:
@@ -141,9 +145,11 @@ def test_the_display_shows_a_line_per_check_in_flight():
     display = _Display(Console(file=StringIO(), force_terminal=True, width=200))
     display.start -= 2  # past the second a display waits before it appears
     pike, queens = display.callback("pike"), display.callback("queens")
+    time.sleep(0.2)  # the check runs a while before its line first shows
     pike(Status("searching", 10))
     queens(Status("searching", 20))
     assert [t.description.split(":")[0] for t in display.bar.tasks] == ["pike", "queens"]
+    assert (display.bar.tasks[0].elapsed or 0) >= 0.2  # its clock from when the check began
     pike(Status(DONE, 10))
     assert [t.description.split(":")[0] for t in display.bar.tasks] == ["queens"]
     display.stop()
