@@ -6,13 +6,14 @@ rendered report files, which the parent writes in release order, so what lands o
 process would have written). Progress comes back over a queue, a few times a second per worker.
 Workers ignore Ctrl-C: the parent stops them all and says "interrupted"; it does so on SIGTERM too
 (e.g. from `timeout`), so that no worker is left behind. Both signals are held back while the
-workers are forked and the parent's handler is set, so none can strike in between. A worker that
-is killed (out of memory) ends the command with one line (`WorkerDied`), not a wait for a result
-that never comes.
+workers are forked and the parent's handler is set, so none can strike in between; on Linux a
+parent killed outright (SIGKILL, out of memory) takes its workers with it. A worker that is killed
+ends the command with one line (`WorkerDied`), not a wait for a result that never comes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
 import os
@@ -66,12 +67,24 @@ def default_jobs() -> int:
 _queue: Any = None  # the worker's end of the progress queue (set by `_start`)
 
 
-def _start(queue: Any) -> None:
+def _start(queue: Any, parent: int) -> None:
     global _queue
     _queue = queue
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `terminate` ends a worker with it, at once
     signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)  # held back by the parent while it forked
+
+
+def _die_with(parent: int) -> None:
+    """On Linux, have the kernel end this worker when its parent dies, even by SIGKILL or the
+    out-of-memory killer, which no handler of the parent sees (PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a worker outlives a parent killed outright
+        return
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
 
 
 def _throttled(name: str) -> Progress:
@@ -112,7 +125,7 @@ def check_all(check: Callable[[str, Progress | None], T], names: list[str], jobs
     installed = False
     try:
         with ProcessPoolExecutor(min(jobs, len(names)), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start, initargs=(queue,)) as pool:
+                                 initializer=_start, initargs=(queue, os.getpid())) as pool:
             try:
                 with warnings.catch_warnings():  # Python 3.12+: numpy's BLAS threads are fork-safe
                     warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)

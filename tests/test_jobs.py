@@ -193,3 +193,27 @@ def test_sigterm_as_the_workers_are_forked_leaves_none_behind():
         for k in left:
             os.kill(int(k), signal.SIGKILL)
         assert left == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_end_with_a_parent_killed_outright():
+    code = ("import time\n"
+            "from detachcheck.jobs import Checked, check_all\n"
+            "def slow(name, progress):\n"
+            "    time.sleep(20)\n"
+            "    return Checked(name, name, {}, {}, 0.0, False)\n"
+            "check_all(slow, list('abcd'), 2, lambda n: lambda s: None)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(kids := _children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # the workers are past their start
+    os.kill(proc.pid, signal.SIGKILL)  # as the out-of-memory killer does: no handler runs
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    left = [k for k in kids if _alive(k)]
+    for k in left:
+        os.kill(int(k), signal.SIGKILL)
+    assert len(kids) == 2 and left == []
