@@ -185,14 +185,14 @@ def test_sigterm_as_the_workers_are_forked_leaves_none_behind():
         while len(kids := _children(proc.pid)) < 2 and time.monotonic() < deadline:
             pass
         os.kill(proc.pid, signal.SIGTERM)
-        code = proc.wait(timeout=30)
+        status = proc.wait(timeout=30)
         deadline = time.monotonic() + 5
         while any(_alive(k) for k in kids) and time.monotonic() < deadline:
             time.sleep(0.02)
         left = [k for k in kids if _alive(k)]
         for k in left:  # whatever is asserted next: nothing left running
             os.kill(int(k), signal.SIGKILL)
-        assert (code, left) == (143, [])
+        assert (status, left) == (143, [])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
