@@ -6,18 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from detachcheck.checker.outputs.report import UNKNOWN, state_dict
+from detachcheck.checker.outputs.report import UNKNOWN
 from detachcheck.checker.run import CheckResult
 
 UNSETTLED = "unsettled"
 """A row where either side is `unknown` (its search was stopped): never reported as a flip."""
-
-
-def named_states(result: CheckResult) -> set[tuple[tuple[str, str], ...]]:
-    """Every reachable state by slot label and value name (comparable across releases); what
-    `shared_states` counts, one state at a time (for tests and small searches)."""
-    ex = result.exploration
-    return {tuple(sorted(state_dict(ex, i).items())) for i in range(len(ex.states))}
 
 
 def shared_states(base: CheckResult, variant: CheckResult) -> int:

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from detachcheck.checker.compare import named_states, shared_states
+from detachcheck.checker.compare import shared_states
+from detachcheck.checker.outputs.report import state_dict
 from detachcheck.checker.run import run_check
 from detachcheck.fsm.variants import VARIANTS
+
+
+def named_states(result) -> set[tuple[tuple[str, str], ...]]:
+    """Every state by slot label and value name, one at a time: what compare counted before."""
+    ex = result.exploration
+    return {tuple(sorted(state_dict(ex, i).items())) for i in range(len(ex.states))}
 
 
 def _check(name: str, requests: int = 1):
